@@ -1,0 +1,36 @@
+// dist/ is what GitHub runs: it must be exactly what the sources build to.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const root = join(import.meta.dirname, '..')
+const ncc = join(root, 'node_modules', '.bin', 'ncc')
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter(entry => entry.isFile())
+    .map(entry => relative(dir, join(entry.parentPath, entry.name)))
+    .sort()
+}
+
+describe('dist/', () => {
+  const built = mkdtempSync(join(tmpdir(), 'ecr-login-dist-'))
+  afterAll(() => rmSync(built, { recursive: true, force: true }))
+
+  it.each(['main', 'post'])(
+    'dist/%s matches a fresh build of src/ (run `npm run build` and commit dist/)',
+    entry => {
+      const out = join(built, entry)
+      execFileSync(ncc, ['build', `src/entry/${entry}.ts`, '-o', out, '-m', '-q'], { cwd: root, stdio: 'pipe' })
+      const committed = join(root, 'dist', entry)
+      expect(filesUnder(committed)).toEqual(filesUnder(out))
+      for (const file of filesUnder(out)) {
+        const same = readFileSync(join(committed, file)).equals(readFileSync(join(out, file)))
+        expect(same, `dist/${entry}/${file} is stale`).toBe(true)
+      }
+    },
+    120_000
+  )
+})

@@ -1,0 +1,59 @@
+// Where the AWS credentials come from: GitHub OIDC when role-to-assume is set, else the SDK's
+// default chain (configure-aws-credentials, environment, profile, web-identity file, ECS/EKS, EC2).
+
+import * as core from '@actions/core'
+import { defaultProvider } from '@aws-sdk/credential-provider-node'
+import { type AwsCredentials, type CallContext, maskCredentials } from './aws.js'
+import { ActionError, messageOf } from './errors.js'
+import type { Inputs } from './inputs.js'
+
+export const NO_CREDENTIALS_HELP =
+  'No AWS credentials found. Either set role-to-assume (and give the job ' +
+  "'permissions: id-token: write') to use GitHub's OIDC provider, or provide credentials before this " +
+  'step, e.g. with aws-actions/configure-aws-credentials, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY ' +
+  'secrets in env, or a runner with an instance or container role.'
+
+// The SDK tags credentials with the provider that found them.
+const SOURCE_NAMES: Record<string, string> = {
+  CREDENTIALS_ENV_VARS: 'environment variables',
+  CREDENTIALS_ENV_VARS_STS_WEB_ID_TOKEN: 'a web identity token file (AWS_WEB_IDENTITY_TOKEN_FILE)',
+  CREDENTIALS_PROFILE: 'a shared config profile',
+  CREDENTIALS_PROFILE_SSO: 'an SSO profile',
+  CREDENTIALS_SSO: 'SSO',
+  CREDENTIALS_PROCESS: 'a credential process',
+  CREDENTIALS_PROFILE_PROCESS: 'a credential process',
+  CREDENTIALS_HTTP: 'the container credentials endpoint (ECS/EKS)',
+  CREDENTIALS_STS_ASSUME_ROLE: 'a role assumed by a profile',
+  CREDENTIALS_STS_ASSUME_ROLE_WEB_ID: 'a web identity token file'
+}
+
+export function describeSource(credentials: object): string {
+  const source = (credentials as { $source?: Record<string, string> }).$source ?? {}
+  const names = Object.keys(source)
+    .map(key => SOURCE_NAMES[key])
+    .filter(Boolean)
+  return names.length > 0 ? [...new Set(names)].join(', ') : "the AWS SDK's default credential chain"
+}
+
+/** Resolves credentials once for every client in the step; masks the secret parts. */
+export async function resolveCredentials(inputs: Inputs, context: CallContext): Promise<AwsCredentials> {
+  if (inputs.webIdentity) {
+    // Loaded only when needed: OIDC and STS code costs start-up time that other runs need not pay.
+    const { assumeRoleWithWebIdentity } = await import('./web-identity.js')
+    const stsRegion = inputs.region ?? inputs.registries[0].region
+    return assumeRoleWithWebIdentity(inputs.webIdentity, stsRegion, context)
+  }
+
+  let credentials: AwsCredentials
+  try {
+    credentials = await context.deadline.track('the AWS SDK credential chain', () => defaultProvider()())
+  } catch (error) {
+    if ((error as { name?: string }).name === 'CredentialsProviderError') {
+      throw new ActionError(NO_CREDENTIALS_HELP, { cause: error })
+    }
+    throw new ActionError(`Could not load AWS credentials: ${messageOf(error)}`, { cause: error })
+  }
+  maskCredentials(credentials)
+  core.info(`Using AWS credentials from ${describeSource(credentials)}`)
+  return credentials
+}

@@ -1,0 +1,150 @@
+// One GetAuthorizationToken call per registry group, turned into docker credentials per host.
+// Tokens and passwords are masked the moment they arrive.
+
+import * as core from '@actions/core'
+import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
+import { awsErrorName, type AwsCredentials, type CallContext, clientConfig, describeAwsError } from './aws.js'
+import { ActionError } from './errors.js'
+import { ECR_PUBLIC_HOST, type RegistryGroup } from './registries.js'
+import { withRetry } from './retry.js'
+import { decodeAuthorizationToken } from './token.js'
+
+/** What `docker login` needs for one host. */
+export interface RegistryLogin {
+  host: string
+  username: string
+  password: string
+  expiresAt?: Date
+}
+
+interface AuthorizationData {
+  authorizationToken?: string
+  proxyEndpoint?: string
+  expiresAt?: Date
+}
+
+export function describeCall(group: RegistryGroup): string {
+  const service = group.kind === 'public' ? 'ECR Public' : 'ECR'
+  const variant = [group.fips ? 'FIPS' : '', group.dualStack ? 'dual-stack' : ''].filter(Boolean).join(', ')
+  return `${service} GetAuthorizationToken in ${group.region}${variant ? ` (${variant})` : ''}`
+}
+
+/** Turns an ECR refusal into a message that says what to fix. */
+export function describeEcrError(error: unknown, group: RegistryGroup): string {
+  const quoted = describeAwsError(error)
+  const call = describeCall(group)
+  const permission =
+    group.kind === 'public'
+      ? "'ecr-public:GetAuthorizationToken' and 'sts:GetServiceBearerToken'"
+      : "'ecr:GetAuthorizationToken'"
+  switch (awsErrorName(error)) {
+    case 'AccessDeniedException':
+    case 'AccessDenied':
+      return (
+        `${call} was refused (${quoted}). Grant the principal named there ${permission} on ` +
+        `Resource "*" in an identity-based policy.`
+      )
+    case 'UnrecognizedClientException':
+    case 'InvalidClientTokenId':
+    case 'InvalidSignatureException':
+    case 'SignatureDoesNotMatch':
+    case 'ExpiredTokenException':
+    case 'ExpiredToken':
+      return (
+        `${call}: AWS rejected the credentials (${quoted}). Check that they are current, complete and ` +
+        `belong to the partition of ${group.region}.`
+      )
+    default:
+      return `${call} failed (${quoted}).`
+  }
+}
+
+/** The account ID in a proxy endpoint such as https://123456789012.dkr.ecr.eu-west-1.amazonaws.com. */
+function accountOf(proxyEndpoint: string | undefined): string | undefined {
+  return /^(?:https?:\/\/)?(\d{12})\./.exec(proxyEndpoint ?? '')?.[1]
+}
+
+function hostOf(proxyEndpoint: string): string {
+  return proxyEndpoint.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
+}
+
+async function requestTokens(
+  group: RegistryGroup,
+  credentials: AwsCredentials,
+  context: CallContext
+): Promise<AuthorizationData[]> {
+  const options = { policy: context.retry, deadline: context.deadline }
+  if (group.kind === 'public') {
+    // Loaded only for ECR Public, which few runs use.
+    const { ECRPUBLICClient, GetAuthorizationTokenCommand: GetPublicToken } = await import('@aws-sdk/client-ecr-public')
+    const client = new ECRPUBLICClient(clientConfig(context, group.region, credentials))
+    try {
+      const response = await withRetry(
+        describeCall(group),
+        signal => client.send(new GetPublicToken({}), { abortSignal: signal }),
+        options
+      )
+      return response.authorizationData ? [{ ...response.authorizationData, proxyEndpoint: ECR_PUBLIC_HOST }] : []
+    } finally {
+      client.destroy()
+    }
+  }
+
+  const client = new ECRClient({
+    ...clientConfig(context, group.region, credentials),
+    useFipsEndpoint: group.fips,
+    useDualstackEndpoint: group.dualStack
+  })
+  const registryIds = group.registries.flatMap(registry =>
+    registry.kind === 'private' && registry.accountId ? [registry.accountId] : []
+  )
+  try {
+    const response = await withRetry(
+      describeCall(group),
+      signal =>
+        client.send(new GetAuthorizationTokenCommand(registryIds.length > 0 ? { registryIds } : {}), {
+          abortSignal: signal
+        }),
+      options
+    )
+    return response.authorizationData ?? []
+  } finally {
+    client.destroy()
+  }
+}
+
+/**
+ * Gets docker credentials for every registry in `group` with one API call.
+ * @param maskPassword false only when the user wants the password output unmasked
+ */
+export async function fetchRegistryLogins(
+  group: RegistryGroup,
+  credentials: AwsCredentials,
+  context: CallContext,
+  maskPassword: boolean
+): Promise<RegistryLogin[]> {
+  let data: AuthorizationData[]
+  try {
+    data = await requestTokens(group, credentials, context)
+  } catch (error) {
+    if (error instanceof ActionError) throw error
+    throw new ActionError(describeEcrError(error, group), { cause: error })
+  }
+  // Mask first: nothing below may print before these are secrets.
+  for (const entry of data) if (entry.authorizationToken) core.setSecret(entry.authorizationToken)
+
+  return group.registries.map(registry => {
+    const accountId = registry.kind === 'private' ? registry.accountId : undefined
+    // The token serves every registry the principal may use; ECR answers once per requested ID.
+    const entry = data.find(item => accountId !== undefined && accountOf(item.proxyEndpoint) === accountId) ?? data[0]
+    const host = registry.host ?? (entry?.proxyEndpoint ? hostOf(entry.proxyEndpoint) : undefined)
+    if (!entry?.authorizationToken || !host) {
+      throw new ActionError(
+        `${describeCall(group)} returned no authorization token for ${host ?? 'the default registry'}.`
+      )
+    }
+    const { username, password } = decodeAuthorizationToken(entry.authorizationToken, host)
+    if (maskPassword) core.setSecret(password)
+    return { host, username, password, expiresAt: entry.expiresAt }
+  })
+}

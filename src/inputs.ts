@@ -1,0 +1,155 @@
+// Every input is read, defaulted and validated here, into one typed object. Messages name the
+// input, the value (inputs here are never secret) and the accepted form.
+
+import * as core from '@actions/core'
+import { InputError } from './errors.js'
+import { DEFAULT_BACKOFF, type RetryPolicy } from './retry.js'
+import { isValidRegion, type Registry, selectRegistries, splitRegistryList } from './registries.js'
+
+/** The inputs action.yml declares; nothing else is read. */
+export const INPUT_NAMES = [
+  'role-to-assume',
+  'audience',
+  'role-session-name',
+  'role-duration-seconds',
+  'aws-region',
+  'registries',
+  'registry-type',
+  'mask-password',
+  'logout',
+  'skip-logout',
+  'http-proxy',
+  'retry-max-attempts',
+  'timeout-seconds'
+] as const
+
+export type InputName = (typeof INPUT_NAMES)[number]
+
+export interface WebIdentitySettings {
+  roleArn: string
+  audience: string
+  sessionName: string
+  durationSeconds: number
+}
+
+export interface Inputs {
+  /** Set when the step assumes a role with GitHub's OIDC token; else the SDK's default chain. */
+  webIdentity?: WebIdentitySettings
+  /** The region for STS and for account IDs; undefined when every registry is a full host. */
+  region?: string
+  registries: Registry[]
+  maskPassword: boolean
+  /** Whether the post step logs out (`logout` true and `skip-logout` false). */
+  logout: boolean
+  httpProxy?: string
+  retry: RetryPolicy
+  timeoutSeconds: number
+}
+
+type Env = Record<string, string | undefined>
+type GetInput = (name: InputName) => string
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/
+
+function parseBoolean(name: InputName, value: string, fallback: boolean): boolean {
+  if (value === '') return fallback
+  // The YAML 1.2 core schema's spellings, as core.getBooleanInput accepts.
+  if (['true', 'True', 'TRUE'].includes(value)) return true
+  if (['false', 'False', 'FALSE'].includes(value)) return false
+  throw new InputError(`${name}: '${value}' is not a boolean. Use true or false.`)
+}
+
+function parseInteger(name: InputName, value: string, fallback: number, min: number, max: number): number {
+  if (value === '') return fallback
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new InputError(`${name}: '${value}' is not a whole number from ${min} to ${max}.`)
+  }
+  return Number(value)
+}
+
+/** A session name that CloudTrail can trace back to the run: `gha-<owner>.<repo>-<run id>-<attempt>`. */
+export function defaultSessionName(env: Env): string {
+  const suffix = [env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT].filter(Boolean).join('-')
+  const repository = (env.GITHUB_REPOSITORY ?? '').replace('/', '.').replace(/[^\w+=,.@-]/g, '-')
+  const tail = suffix ? `-${suffix}` : ''
+  const head = `gha-${repository}`.slice(0, 64 - tail.length).replace(/[-.]+$/, '')
+  const name = `${head}${tail}`
+  return SESSION_NAME.test(name) && repository ? name : 'gha-ecr-login'
+}
+
+function readRegion(getInput: GetInput, env: Env): string | undefined {
+  const candidates: [string, string | undefined][] = [
+    ['aws-region', getInput('aws-region')],
+    ['AWS_REGION', env.AWS_REGION?.trim()],
+    ['AWS_DEFAULT_REGION', env.AWS_DEFAULT_REGION?.trim()]
+  ]
+  const found = candidates.find(([, value]) => value)
+  if (!found) return undefined
+  const [source, region] = found as [string, string]
+  if (!isValidRegion(region)) {
+    const where = source === 'aws-region' ? 'aws-region' : `aws-region (taken from ${source})`
+    throw new InputError(`${where}: '${region}' is not an AWS region. Use a region code such as eu-west-1.`)
+  }
+  return region
+}
+
+function readWebIdentity(getInput: GetInput, env: Env): WebIdentitySettings | undefined {
+  const roleArn = getInput('role-to-assume')
+  if (!roleArn) return undefined
+  if (!ROLE_ARN.test(roleArn)) {
+    throw new InputError(
+      `role-to-assume: '${roleArn}' is not an IAM role ARN. Use arn:aws:iam::<12-digit account>:role/<name> ` +
+        `(arn:aws-us-gov:… or arn:aws-cn:… in those partitions).`
+    )
+  }
+  const sessionName = getInput('role-session-name') || defaultSessionName(env)
+  if (!SESSION_NAME.test(sessionName)) {
+    throw new InputError(
+      `role-session-name: '${sessionName}' is not a valid session name. Use 2 to 64 characters of ` +
+        `letters, digits and + = , . @ _ -.`
+    )
+  }
+  return {
+    roleArn,
+    audience: getInput('audience') || 'sts.amazonaws.com',
+    sessionName,
+    durationSeconds: parseInteger('role-duration-seconds', getInput('role-duration-seconds'), 900, 900, 43200)
+  }
+}
+
+function readRegistryType(getInput: GetInput): 'private' | 'public' {
+  const value = getInput('registry-type').toLowerCase() || 'private'
+  if (value !== 'private' && value !== 'public') {
+    throw new InputError(`registry-type: '${value}' is not a registry type. Use private or public.`)
+  }
+  return value
+}
+
+/** Reads and validates every input. Throws InputError naming the first bad one. */
+export function readInputs(getInput: GetInput = name => core.getInput(name), env: Env = process.env): Inputs {
+  const webIdentity = readWebIdentity(getInput, env)
+  const region = readRegion(getInput, env)
+  const registryType = readRegistryType(getInput)
+  const entries = splitRegistryList(getInput('registries'))
+  if (registryType === 'public' && entries.length > 0) {
+    core.warning(
+      'registries is ignored when registry-type is public (as in amazon-ecr-login): logging in to public.ecr.aws.'
+    )
+  }
+  const logout = parseBoolean('logout', getInput('logout'), true)
+  const skipLogout = parseBoolean('skip-logout', getInput('skip-logout'), false)
+  return {
+    webIdentity,
+    region,
+    registries: selectRegistries({ entries, registryType, region }),
+    maskPassword: parseBoolean('mask-password', getInput('mask-password'), true),
+    logout: logout && !skipLogout,
+    httpProxy: getInput('http-proxy') || undefined,
+    retry: {
+      maxAttempts: parseInteger('retry-max-attempts', getInput('retry-max-attempts'), 5, 1, 20),
+      ...DEFAULT_BACKOFF
+    },
+    timeoutSeconds: parseInteger('timeout-seconds', getInput('timeout-seconds'), 120, 1, 3600)
+  }
+}

@@ -1,0 +1,120 @@
+// The main step: inputs → credentials → ECR tokens → one `docker login` at a time.
+
+import * as core from '@actions/core'
+import type { CallContext } from './aws.js'
+import { resolveCredentials } from './credentials.js'
+import { DOCKER_MISSING_HELP, dockerLogin, dockerOnPath } from './docker.js'
+import { fetchRegistryLogins, type RegistryLogin } from './ecr.js'
+import { ActionError, messageOf } from './errors.js'
+import { type Inputs, readInputs } from './inputs.js'
+import { setLoginOutputs } from './outputs.js'
+import { createAgents, proxyEnvironment, proxySecrets, redactProxyUrl, resolveProxy } from './proxy.js'
+import { groupRegistries } from './registries.js'
+import { Deadline, withRetry } from './retry.js'
+import { saveRegistriesToLogOut } from './state.js'
+
+/** Runs tasks one at a time, in the order given: the docker CLI rewrites config.json without a lock. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve()
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task)
+    this.tail = result.catch(() => undefined)
+    return result
+  }
+}
+
+function expiryNote(login: RegistryLogin): string {
+  if (!login.expiresAt) return ''
+  if (login.expiresAt.getTime() <= Date.now()) {
+    core.warning(
+      `ECR says the token for ${login.host} expired at ${login.expiresAt.toISOString()}, which is in the past: ` +
+        `check this runner's clock. Logged in anyway.`
+    )
+  }
+  return ` (token valid until ${login.expiresAt.toISOString()})`
+}
+
+function failureMessage(failures: string[], loggedIn: RegistryLogin[]): string {
+  const problems =
+    failures.length === 1 ? failures[0] : `Could not log in to every registry:\n- ${failures.join('\n- ')}`
+  if (loggedIn.length === 0) return problems
+  return `${problems}\nLogged in to ${loggedIn.map(login => login.host).join(', ')}; the post step logs out of them.`
+}
+
+async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
+  const proxy = resolveProxy(inputs.httpProxy, process.env)
+  for (const secret of proxySecrets(proxy)) core.setSecret(secret)
+  if (proxy.url) {
+    const bypass = proxy.noProxy ? `; not for ${proxy.noProxy}` : ''
+    core.info(`Using proxy ${redactProxyUrl(proxy.url)} (from ${proxy.source})${bypass}`)
+  }
+  // Before any credentials exist: a runner without docker fails at once.
+  if (!dockerOnPath()) throw new ActionError(DOCKER_MISSING_HELP)
+
+  const context: CallContext = { agents: createAgents(proxy), deadline, retry: inputs.retry }
+  const dockerEnv = { ...process.env, ...proxyEnvironment(proxy) }
+  const credentials = await resolveCredentials(inputs, context)
+
+  const docker = new SerialQueue()
+  const toLogOut: string[] = []
+  const loggedIn: RegistryLogin[] = []
+  const failures: string[] = []
+
+  const logInOnce = async (login: RegistryLogin): Promise<void> => {
+    if (inputs.logout) {
+      toLogOut.push(login.host)
+      saveRegistriesToLogOut(toLogOut)
+    }
+    await withRetry(
+      `docker login to ${login.host}`,
+      () => dockerLogin(login.host, login.username, login.password, dockerEnv),
+      { policy: inputs.retry, deadline }
+    )
+    loggedIn.push(login)
+    core.info(`Logged in to ${login.host}${expiryNote(login)}`)
+  }
+
+  // The groups' API calls run at once; each group's logins join the one docker queue as its tokens arrive.
+  await Promise.all(
+    groupRegistries(inputs.registries).map(async group => {
+      let logins: RegistryLogin[]
+      try {
+        logins = await fetchRegistryLogins(group, credentials, context, inputs.maskPassword)
+      } catch (error) {
+        failures.push(messageOf(error))
+        return
+      }
+      for (const login of logins) {
+        await docker.run(() => logInOnce(login)).catch((error: unknown) => failures.push(messageOf(error)))
+      }
+    })
+  )
+  context.agents.https.destroy()
+  context.agents.http.destroy()
+
+  const order = inputs.registries.map(registry => registry.host)
+  loggedIn.sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host))
+  setLoginOutputs(loggedIn)
+  if (!inputs.maskPassword) {
+    core.warning('mask-password is false: the docker password outputs are not masked in the log.')
+  }
+  if (failures.length > 0) throw new ActionError(failureMessage(failures, loggedIn))
+}
+
+export async function run(): Promise<void> {
+  let deadline: Deadline | undefined
+  try {
+    const inputs = readInputs()
+    deadline = new Deadline(inputs.timeoutSeconds)
+    await deadline.race(logIn(inputs, deadline))
+  } catch (error) {
+    core.setFailed(messageOf(error))
+    if (deadline?.signal.aborted) {
+      // Whatever still waits (a docker child, a socket) must not hold the job past its deadline.
+      setTimeout(() => process.exit(), 200).unref()
+    }
+  } finally {
+    deadline?.clear()
+  }
+}

@@ -1,0 +1,106 @@
+// GitHub's OIDC ID token for this job, fetched from the runner's token service. Our own small
+// request (not core.getIDToken) so that it shares the step's proxy, retries and deadline.
+
+import * as core from '@actions/core'
+import * as http from 'node:http'
+import * as https from 'node:https'
+import { ActionError, messageOf } from './errors.js'
+import type { Agents } from './proxy.js'
+import { TransientError } from './retry.js'
+
+export const MISSING_TOKEN_HELP =
+  'role-to-assume is set, but this job cannot get a GitHub OIDC token: the runner did not set ' +
+  'ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN. Give the workflow or the job ' +
+  "'permissions: id-token: write' (with 'contents: read' if it checks out code). Pull requests " +
+  'from forks never get a token; run those jobs without role-to-assume or from pull_request_target with care.'
+
+/** Non-secret claims of the token, shown when STS refuses it. */
+export interface TokenClaims {
+  sub?: string
+  aud?: string | string[]
+  iss?: string
+}
+
+export interface OidcRequest {
+  url: string
+  requestToken: string
+}
+
+/** The runner's token-service address and bearer token, or the error that explains how to get them. */
+export function oidcRequestFromEnv(env: Record<string, string | undefined>): OidcRequest {
+  const url = env.ACTIONS_ID_TOKEN_REQUEST_URL
+  const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+  if (!url || !requestToken) throw new ActionError(MISSING_TOKEN_HELP)
+  return { url, requestToken }
+}
+
+/** Decodes a JWT's payload; undefined when it is not a JWT. Never verifies: STS does. */
+export function decodeClaims(jwt: string): TokenClaims | undefined {
+  const payload = jwt.split('.')[1]
+  if (!payload) return undefined
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    return typeof claims === 'object' && claims !== null ? claims : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function get(
+  url: URL,
+  headers: Record<string, string>,
+  agents: Agents,
+  signal: AbortSignal
+): Promise<{ status: number; body: string }> {
+  const transport = url.protocol === 'http:' ? http : https
+  const agent = url.protocol === 'http:' ? agents.http : agents.https
+  return new Promise((resolve, reject) => {
+    const request = transport.get(url, { headers, agent, signal, timeout: 8000 }, response => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+      response.on('error', reject)
+    })
+    request.on('timeout', () => request.destroy(new TransientError('no answer within 8 s')))
+    request.on('error', reject)
+  })
+}
+
+/**
+ * One attempt at fetching the ID token for `audience`. Masks the token before returning it.
+ * Throws TransientError for answers worth retrying (429, 5xx).
+ */
+export async function fetchIdToken(
+  { url, requestToken }: OidcRequest,
+  audience: string,
+  agents: Agents,
+  signal: AbortSignal
+): Promise<string> {
+  const target = new URL(url)
+  target.searchParams.set('audience', audience)
+  const { status, body } = await get(
+    target,
+    { Authorization: `Bearer ${requestToken}`, Accept: 'application/json', 'User-Agent': 'ecr-login' },
+    agents,
+    signal
+  )
+  if (status === 429 || status >= 500) throw new TransientError(`the token service answered HTTP ${status}`)
+  if (status !== 200) {
+    throw new ActionError(
+      `GitHub's OIDC token service refused the request (HTTP ${status}). The job's id-token permission ` +
+        `or its request token may be wrong: check 'permissions: id-token: write'.`
+    )
+  }
+  let token: unknown
+  try {
+    token = (JSON.parse(body) as { value?: unknown }).value
+  } catch (error) {
+    throw new ActionError(`GitHub's OIDC token service sent an answer that is not JSON: ${messageOf(error)}`)
+  }
+  if (typeof token !== 'string' || token === '') {
+    throw new ActionError("GitHub's OIDC token service sent no token (no 'value' in its answer).")
+  }
+  core.setSecret(token)
+  return token
+}

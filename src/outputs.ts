@@ -1,0 +1,25 @@
+// The step's outputs, named as amazon-ecr-login names them so that it is a drop-in.
+
+import * as core from '@actions/core'
+import type { RegistryLogin } from './ecr.js'
+
+/** `docker_password_123456789012_dkr_ecr_eu_west_1_amazonaws_com` for a host. */
+export function credentialOutputName(kind: 'username' | 'password', host: string): string {
+  return `docker_${kind}_${host.replace(/[^a-zA-Z0-9_]+/g, '_')}`
+}
+
+export function earliestExpiry(logins: readonly RegistryLogin[]): Date | undefined {
+  const times = logins.flatMap(login => (login.expiresAt ? [login.expiresAt.getTime()] : []))
+  return times.length > 0 ? new Date(Math.min(...times)) : undefined
+}
+
+export function setLoginOutputs(logins: readonly RegistryLogin[]): void {
+  if (logins.length === 1) core.setOutput('registry', logins[0].host)
+  core.setOutput('registries', logins.map(login => login.host).join(','))
+  for (const login of logins) {
+    core.setOutput(credentialOutputName('username', login.host), login.username)
+    core.setOutput(credentialOutputName('password', login.host), login.password)
+  }
+  const expiry = earliestExpiry(logins)
+  if (expiry) core.setOutput('expires-at', expiry.toISOString())
+}

@@ -1,0 +1,29 @@
+// What the main step hands to the post step. Every key is declared here, once.
+
+import * as core from '@actions/core'
+
+const REGISTRIES_TO_LOG_OUT = 'registries'
+
+/**
+ * Records the hosts the post step must log out of. Saved again before each login starts, so a
+ * main step that dies half-way is still cleaned up.
+ */
+export function saveRegistriesToLogOut(hosts: readonly string[]): void {
+  core.saveState(REGISTRIES_TO_LOG_OUT, JSON.stringify(hosts))
+}
+
+/** The hosts to log out of; empty when main saved nothing (it failed early, or logout is off). */
+export function registriesToLogOut(): string[] {
+  const saved = core.getState(REGISTRIES_TO_LOG_OUT)
+  if (!saved) return []
+  try {
+    const hosts: unknown = JSON.parse(saved)
+    if (Array.isArray(hosts)) return hosts.filter((host): host is string => typeof host === 'string' && host !== '')
+  } catch {
+    // An older or hand-made state: a comma-joined list, as amazon-ecr-login saves it.
+  }
+  return saved
+    .split(',')
+    .map(host => host.trim())
+    .filter(Boolean)
+}

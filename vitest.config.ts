@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config'
+
+// Unit tests: fast, no network, no real docker. The end-to-end suite has its own config.
+export default defineConfig({
+  test: {
+    include: ['__tests__/**/*.test.ts'],
+    exclude: ['__tests__/e2e/**'],
+    environment: 'node',
+    restoreMocks: true,
+    unstubEnvs: true
+  }
+})
