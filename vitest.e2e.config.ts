@@ -9,6 +9,6 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    passWithNoTests: true
+    globalSetup: ['__tests__/e2e/support/global-setup.ts']
   }
 })

@@ -28,6 +28,10 @@ const USER_AGENT = 'ecr-login-action'
 const CONNECT_TIMEOUT_MS = 5000
 const IDLE_TIMEOUT_MS = 8000
 
+/**
+ * Settings for an SDK client. Never call `destroy()` on such a client: it would destroy the
+ * shared agents under the other clients' requests. main destroys the agents once, at the end.
+ */
 export function clientConfig(context: CallContext, region: string, credentials?: CredentialSource) {
   return {
     region,

@@ -78,16 +78,12 @@ async function requestTokens(
     // Loaded only for ECR Public, which few runs use.
     const { ECRPUBLICClient, GetAuthorizationTokenCommand: GetPublicToken } = await import('@aws-sdk/client-ecr-public')
     const client = new ECRPUBLICClient(clientConfig(context, group.region, credentials))
-    try {
-      const response = await withRetry(
-        describeCall(group),
-        signal => client.send(new GetPublicToken({}), { abortSignal: signal }),
-        options
-      )
-      return response.authorizationData ? [{ ...response.authorizationData, proxyEndpoint: ECR_PUBLIC_HOST }] : []
-    } finally {
-      client.destroy()
-    }
+    const response = await withRetry(
+      describeCall(group),
+      signal => client.send(new GetPublicToken({}), { abortSignal: signal }),
+      options
+    )
+    return response.authorizationData ? [{ ...response.authorizationData, proxyEndpoint: ECR_PUBLIC_HOST }] : []
   }
 
   const client = new ECRClient({
@@ -98,19 +94,13 @@ async function requestTokens(
   const registryIds = group.registries.flatMap(registry =>
     registry.kind === 'private' && registry.accountId ? [registry.accountId] : []
   )
-  try {
-    const response = await withRetry(
-      describeCall(group),
-      signal =>
-        client.send(new GetAuthorizationTokenCommand(registryIds.length > 0 ? { registryIds } : {}), {
-          abortSignal: signal
-        }),
-      options
-    )
-    return response.authorizationData ?? []
-  } finally {
-    client.destroy()
-  }
+  const command = new GetAuthorizationTokenCommand(registryIds.length > 0 ? { registryIds } : {})
+  const response = await withRetry(
+    describeCall(group),
+    signal => client.send(command, { abortSignal: signal }),
+    options
+  )
+  return response.authorizationData ?? []
 }
 
 /**

@@ -90,8 +90,6 @@ export async function assumeRoleWithWebIdentity(
   } catch (error) {
     if (error instanceof ActionError) throw error
     throw new ActionError(describeStsError(error, settings, claims), { cause: error })
-  } finally {
-    sts.destroy()
   }
 
   const issued = response.Credentials

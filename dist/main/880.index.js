@@ -165,9 +165,6 @@ async function assumeRoleWithWebIdentity(settings, region, context) {
             throw error;
         throw new errors/* ActionError */.lZ(describeStsError(error, settings, claims), { cause: error });
     }
-    finally {
-        sts.destroy();
-    }
     const issued = response.Credentials;
     if (!issued?.AccessKeyId || !issued.SecretAccessKey || !issued.SessionToken) {
         throw new errors/* ActionError */.lZ(`STS AssumeRoleWithWebIdentity for ${settings.roleArn} returned no credentials.`);

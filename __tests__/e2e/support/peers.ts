@@ -1,0 +1,330 @@
+// The real peers: moto_server (STS, ECR), one Distribution registry per ECR host (TLS with a CA
+// made here, htpasswd with moto's password), tinyproxy, and Node 24 for the bundle. Everything
+// lives in one temp folder and every process is stopped at teardown.
+
+import bcrypt from 'bcryptjs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createConnection } from 'node:net'
+import { connect } from 'node:tls'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort, type Peer, run, startPeer, stopPeer, waitUntil } from './processes.js'
+
+/** The ECR hosts the suite serves, each by its own registry on its own loopback address. */
+export const HOSTS = {
+  /** moto's default account: the caller's default registry, and the OIDC role's account. */
+  default: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+  euA: '111111111111.dkr.ecr.eu-west-1.amazonaws.com',
+  euB: '222222222222.dkr.ecr.eu-west-1.amazonaws.com',
+  usA: '111111111111.dkr.ecr.us-east-1.amazonaws.com',
+  usB: '333333333333.dkr.ecr.us-east-1.amazonaws.com',
+  /** Its registry expects another password than ECR hands out: docker login is rejected. */
+  wrongPassword: '999999999999.dkr.ecr.eu-west-1.amazonaws.com'
+} as const
+
+export interface PeersInfo {
+  dir: string
+  motoUrl: string
+  caFile: string
+  hostsFile: string
+  node24: string
+  /** host → loopback address of its registry */
+  addresses: Record<string, string>
+  proxy: { url: string; authUrl: string; user: string; password: string; logFile: string; authLogFile: string }
+}
+
+function accountOf(host: string): string {
+  return host.slice(0, 12)
+}
+
+/** moto's password for an account, as its GetAuthorizationToken hands it out. */
+export function motoPassword(host: string): string {
+  return `${accountOf(host)}-auth-token`
+}
+
+function ensureSystemPackages(): void {
+  const missing = ['docker-registry', 'tinyproxy'].filter(command => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' })
+      return false
+    } catch {
+      return true
+    }
+  })
+  if (missing.length === 0) return
+  if (process.getuid?.() !== 0) {
+    throw new Error(`The e2e suite needs ${missing.join(', ')}: run 'sudo apt-get install -y ${missing.join(' ')}'.`)
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  try {
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'ignore', env })
+  } catch {
+    execFileSync('apt-get', ['update'], { stdio: 'ignore', env })
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'ignore', env })
+  }
+}
+
+function checkPrerequisites(): void {
+  for (const [command, args] of [
+    ['docker', ['--version']],
+    ['moto_server', ['--help']],
+    ['openssl', ['version']],
+    ['unshare', ['-m', 'true']]
+  ] as const) {
+    try {
+      execFileSync(command, args, { stdio: 'ignore' })
+    } catch (error) {
+      throw new Error(
+        `The e2e suite needs '${command} ${args.join(' ')}' to work (${(error as Error).message}). ` +
+          `unshare -m needs root; docker needs the CLI only.`
+      )
+    }
+  }
+}
+
+async function makeCertificates(
+  dir: string,
+  hosts: string[],
+  addresses: string[]
+): Promise<{ ca: string; cert: string; key: string }> {
+  const ca = join(dir, 'ca.crt')
+  const caKey = join(dir, 'ca.key')
+  const cert = join(dir, 'registry.crt')
+  const key = join(dir, 'registry.key')
+  const csr = join(dir, 'registry.csr')
+  const ext = join(dir, 'registry.ext')
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    caKey,
+    '-out',
+    ca,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=ecr-login e2e CA'
+  ])
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+    '-subj',
+    '/CN=ecr-login e2e registry'
+  ])
+  const names = [...hosts.map(host => `DNS:${host}`), ...addresses.map(address => `IP:${address}`)]
+  writeFileSync(ext, `subjectAltName=${names.join(',')}\nextendedKeyUsage=serverAuth\n`)
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca,
+    '-CAkey',
+    caKey,
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-extfile',
+    ext
+  ])
+  return { ca, cert, key }
+}
+
+function registryConfig(dir: string, address: string, tls: { cert: string; key: string }, htpasswd: string): string {
+  return [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${join(dir, 'data')}`,
+    'http:',
+    `  addr: ${address}:443`,
+    '  secret: e2e-not-a-secret',
+    '  tls:',
+    `    certificate: ${tls.cert}`,
+    `    key: ${tls.key}`,
+    'auth:',
+    '  htpasswd:',
+    '    realm: ecr-login-e2e',
+    `    path: ${htpasswd}`,
+    ''
+  ].join('\n')
+}
+
+function tlsReady(address: string): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = connect({ host: address, port: 443, rejectUnauthorized: false }, () => {
+      socket.end()
+      resolve(true)
+    })
+    socket.on('error', () => resolve(false))
+  })
+}
+
+function tcpReady(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.end()
+      resolve(true)
+    })
+    socket.on('error', () => resolve(false))
+  })
+}
+
+function httpReady(url: string): Promise<boolean> {
+  return fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+    () => true,
+    () => false
+  )
+}
+
+function tinyproxyConfig(
+  port: number,
+  logFile: string,
+  pidFile: string,
+  auth?: { user: string; password: string }
+): string {
+  return [
+    'User root',
+    'Group root',
+    `Port ${port}`,
+    'Listen 127.0.0.1',
+    'Timeout 30',
+    `LogFile "${logFile}"`,
+    'LogLevel Info',
+    `PidFile "${pidFile}"`,
+    'MaxClients 50',
+    'Allow 127.0.0.1',
+    'ConnectPort 443',
+    'ConnectPort 80',
+    'DisableViaHeader Yes',
+    ...(auth ? [`BasicAuth ${auth.user} ${auth.password}`] : []),
+    ''
+  ].join('\n')
+}
+
+export interface RunningPeers {
+  info: PeersInfo
+  stop(): Promise<void>
+}
+
+/** Starts every peer; throws (naming the peer and its log) when one cannot start. */
+export async function startPeers(): Promise<RunningPeers> {
+  ensureSystemPackages()
+  checkPrerequisites()
+  const node24 = (await run('npx', ['-y', 'node@24', '-p', 'process.execPath'])).trim().split('\n').pop()!
+  const dir = mkdtempSync(join(tmpdir(), 'ecr-login-e2e-'))
+  const peers: Peer[] = []
+  const stop = async (): Promise<void> => {
+    await Promise.all(peers.map(stopPeer))
+    rmSync(dir, { recursive: true, force: true })
+  }
+  try {
+    // A random 127.x.y.0/24 per run, so that a second run (or a leftover) cannot collide.
+    const net = `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}`
+    const hosts = Object.values(HOSTS)
+    const addresses = Object.fromEntries(hosts.map((host, index) => [host, `${net}.${index + 2}`]))
+    const tls = await makeCertificates(dir, hosts, Object.values(addresses))
+
+    const motoPort = await freePort()
+    const moto = startPeer(
+      'moto_server',
+      'moto_server',
+      ['-H', '127.0.0.1', '-p', String(motoPort)],
+      join(dir, 'moto.log')
+    )
+    peers.push(moto)
+
+    for (const host of hosts) {
+      const hostDir = join(dir, 'registries', host)
+      mkdirSync(hostDir, { recursive: true })
+      const password = host === HOSTS.wrongPassword ? 'not-what-ecr-hands-out' : motoPassword(host)
+      const htpasswd = join(hostDir, 'htpasswd')
+      writeFileSync(htpasswd, `AWS:${bcrypt.hashSync(password, 4)}\n`)
+      const config = join(hostDir, 'config.yml')
+      writeFileSync(config, registryConfig(hostDir, addresses[host], tls, htpasswd))
+      peers.push(startPeer(`registry for ${host}`, 'docker-registry', ['serve', config], join(hostDir, 'registry.log')))
+    }
+
+    const hostsFile = join(dir, 'hosts')
+    writeFileSync(
+      hostsFile,
+      [
+        '127.0.0.1 localhost',
+        '::1 localhost ip6-localhost',
+        ...hosts.map(host => `${addresses[host]} ${host}`),
+        ''
+      ].join('\n')
+    )
+
+    const proxyUser = 'e2e-proxy-user'
+    const proxyPassword = `proxy-${Math.random().toString(36).slice(2)}-pw`
+    const proxyPorts = [await freePort(), await freePort()]
+    const proxyLogs = [join(dir, 'tinyproxy.log'), join(dir, 'tinyproxy-auth.log')]
+    const proxyConfigs = [join(dir, 'tinyproxy.conf'), join(dir, 'tinyproxy-auth.conf')]
+    writeFileSync(proxyConfigs[0], tinyproxyConfig(proxyPorts[0], proxyLogs[0], join(dir, 'tinyproxy.pid')))
+    writeFileSync(
+      proxyConfigs[1],
+      tinyproxyConfig(proxyPorts[1], proxyLogs[1], join(dir, 'tinyproxy-auth.pid'), {
+        user: proxyUser,
+        password: proxyPassword
+      })
+    )
+    for (const [index, config] of proxyConfigs.entries()) {
+      peers.push(
+        startPeer(`tinyproxy ${index}`, 'tinyproxy', ['-d', '-c', config], join(dir, `tinyproxy-${index}.out`))
+      )
+    }
+
+    const motoUrl = `http://127.0.0.1:${motoPort}`
+    await waitUntil(moto, () => httpReady(motoUrl), 30_000)
+    for (const [index, peer] of peers.entries()) {
+      if (peer.name.startsWith('registry for ')) {
+        const host = peer.name.slice('registry for '.length)
+        await waitUntil(peer, () => tlsReady(addresses[host]))
+      } else if (peer.name.startsWith('tinyproxy')) {
+        const port = proxyPorts[index - 1 - hosts.length]
+        await waitUntil(peer, () => tcpReady(port))
+      }
+    }
+
+    return {
+      info: {
+        dir,
+        motoUrl,
+        caFile: tls.ca,
+        hostsFile,
+        node24,
+        addresses,
+        proxy: {
+          url: `http://127.0.0.1:${proxyPorts[0]}`,
+          authUrl: `http://${proxyUser}:${proxyPassword}@127.0.0.1:${proxyPorts[1]}`,
+          user: proxyUser,
+          password: proxyPassword,
+          logFile: proxyLogs[0],
+          authLogFile: proxyLogs[1]
+        }
+      },
+      stop
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
