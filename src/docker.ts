@@ -35,6 +35,31 @@ export function dockerOnPath(env: Env = process.env): boolean {
 const TRANSIENT_OUTPUT =
   /\b50[0234]\b|internal server error|bad gateway|service unavailable|gateway time-?out|connection refused|connection reset|i\/o timeout|tls handshake timeout|timeout exceeded|temporary failure in name resolution|unexpected EOF|: EOF\b/i
 
+// The registry refused the credentials: retrying cannot help.
+const REFUSED_OUTPUT = /\b40[13]\b|unauthorized|forbidden|denied|authentication required|no basic auth credentials/i
+
+/** The errors docker logs for each endpoint it tried before its final message. */
+function endpointErrors(output: string): string[] {
+  return [...output.matchAll(/level=info msg="Error logging in to endpoint[^"]*".* error="((?:[^"\\]|\\.)*)"/g)].map(
+    match => match[1].replace(/\\"/g, '"')
+  )
+}
+
+/**
+ * Why a login failed, and whether a retry may help. Docker tries https and, for registries it
+ * deems insecure, http; a refusal from any endpoint is the answer, whatever the last one said.
+ */
+export function classifyLoginFailure(
+  stdout: string,
+  stderr: string,
+  exitCode: number
+): { message: string; transient: boolean } {
+  const final = dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
+  const refusal = [...endpointErrors(stderr), final].find(message => REFUSED_OUTPUT.test(message))
+  if (refusal) return { message: refusal, transient: false }
+  return { message: final, transient: TRANSIENT_OUTPUT.test(final) }
+}
+
 /** Docker's own words, without the noise of its unencrypted-storage notice. */
 export function dockerMessage(output: string): string {
   return output
@@ -75,9 +100,12 @@ export async function dockerLogin(host: string, username: string, password: stri
   )
   core.debug(`docker login ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
   if (exitCode === 0) return
-  const message = dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
-  if (TRANSIENT_OUTPUT.test(message)) throw new TransientError(`docker login to ${host}: ${message}`)
-  throw new ActionError(`docker login to ${host} was rejected: ${message}`)
+  const { message, transient } = classifyLoginFailure(stdout, stderr, exitCode)
+  if (transient) throw new TransientError(`docker login to ${host}: ${message}`)
+  throw new ActionError(
+    `docker login to ${host} was rejected: ${message}. The registry refused the credentials ECR issued: ` +
+      `check that ${host} is the registry you mean and that its account lets this principal in.`
+  )
 }
 
 /** `docker logout`; returns docker's message when it fails, for a warning. */

@@ -72,7 +72,7 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
       { policy: inputs.retry, deadline }
     )
     loggedIn.push(login)
-    core.info(`Logged in to ${login.host}${expiryNote(login)}`)
+    core.info(`Logged in to ${login.host} as ${login.username}${expiryNote(login)}`)
   }
 
   // The groups' API calls run at once; each group's logins join the one docker queue as its tokens arrive.

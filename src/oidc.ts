@@ -94,7 +94,7 @@ export async function fetchIdToken(
   }
   let token: unknown
   try {
-    token = (JSON.parse(body) as { value?: unknown }).value
+    token = (JSON.parse(body) as { value?: unknown } | null)?.value
   } catch (error) {
     throw new ActionError(`GitHub's OIDC token service sent an answer that is not JSON: ${messageOf(error)}`)
   }

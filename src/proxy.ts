@@ -38,13 +38,20 @@ export function resolveProxy(httpProxyInput: string | undefined, env: Env): Prox
 /** The proxy URL's password (and user name), which must be masked before anything prints. */
 export function proxySecrets(proxy: ProxyConfig): string[] {
   if (!proxy.url) return []
+  let password: string
   try {
-    const { password } = new URL(proxy.url)
-    if (!password) return []
-    return [...new Set([password, decodeURIComponent(password)])]
+    password = new URL(proxy.url).password
   } catch {
     return []
   }
+  if (!password) return []
+  let decoded = password
+  try {
+    decoded = decodeURIComponent(password)
+  } catch {
+    // A stray `%` that is no escape: the password is as written.
+  }
+  return [...new Set([password, decoded])]
 }
 
 /** The proxy URL without its password, for the log. */

@@ -52,6 +52,9 @@ const TRANSIENT_CODES = new Set([
 
 interface ErrorShape {
   name?: string
+  // The error code on the wire: the SDK's STS errors have it as well as a name (name
+  // InvalidIdentityTokenException, Code InvalidIdentityToken).
+  Code?: string
   code?: string
   message?: string
   $retryable?: unknown
@@ -66,10 +69,12 @@ export function isTransient(error: unknown): boolean {
   const shape = error as ErrorShape
   if (shape.name === 'AbortError') return false
   if (shape.$retryable) return true
-  if (shape.name && TRANSIENT_NAMES.has(shape.name)) return true
+  const names = [shape.name, shape.Code]
+  if (names.some(name => name !== undefined && TRANSIENT_NAMES.has(name))) return true
   if (shape.code && TRANSIENT_CODES.has(shape.code)) return true
   // STS fails this way when it cannot reach GitHub's JWKS endpoint, which is GitHub's hiccup.
-  if (shape.name === 'InvalidIdentityToken' && /verification key/i.test(shape.message ?? '')) return true
+  const invalidToken = names.some(name => name === 'InvalidIdentityToken' || name === 'InvalidIdentityTokenException')
+  if (invalidToken && /verification key/i.test(shape.message ?? '')) return true
   const status = shape.$metadata?.httpStatusCode
   if (status !== undefined && (status === 429 || status >= 500)) return true
   return shape.cause !== undefined && shape.cause !== error && isTransient(shape.cause)

@@ -91,7 +91,7 @@ async function fetchIdToken({ url, requestToken }, audience, agents, signal) {
     }
     let token;
     try {
-        token = JSON.parse(body).value;
+        token = JSON.parse(body)?.value;
     }
     catch (error) {
         throw new errors/* ActionError */.lZ(`GitHub's OIDC token service sent an answer that is not JSON: ${(0,errors/* messageOf */.bD)(error)}`);

@@ -1,0 +1,127 @@
+// Every failure a user can cause, end to end: the main step fails with its message, and after
+// the post step (which succeeds) no credentials of ours are left behind.
+import { describe, expect, it } from 'vitest'
+import { awsErrorBody } from './support/aws-front.js'
+import { HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
+import type { Job } from './support/runner.js'
+
+const h = useHarness()
+const ROLE = 'arn:aws:iam::123456789012:role/gha-ecr-push'
+
+async function expectCleanAfterPost(job: Job): Promise<void> {
+  const posts = await job.finish()
+  for (const post of posts) expect(post.exitCode, job.log).toBe(0)
+  expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([])
+}
+
+describe('errors a user can cause', () => {
+  it('role-to-assume without the id-token permission says how to grant it', async () => {
+    const job = h.job()
+    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toMatch(/^Error: role-to-assume is set, but this job cannot get a GitHub OIDC token/m)
+    expect(main.log).toContain("'permissions: id-token: write'")
+    expect(main.log).toContain('forks')
+    await expectCleanAfterPost(job)
+  })
+
+  it('a malformed role ARN names the input and the accepted form', async () => {
+    const job = h.job({ oidc: true })
+    const main = await job.uses(REPO_ROOT, { 'role-to-assume': 'arn:aws:iam::12345:role/x', 'aws-region': 'eu-west-1' })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain(
+      "Error: role-to-assume: 'arn:aws:iam::12345:role/x' is not an IAM role ARN. Use arn:aws:iam::<12-digit account>:role/<name>"
+    )
+    await expectCleanAfterPost(job)
+  })
+
+  it.each([['123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example'], ['12345678901'], ['docker.io']])(
+    'a registry entry that is not ECR (%s) is named, with the accepted forms',
+    async entry => {
+      const job = h.job({ ambient: true })
+      const callsBefore = h.aws.calls.length
+      const main = await job.uses(REPO_ROOT, { registries: `${HOSTS.euA},${entry}` })
+      expect(main.exitCode).toBe(1)
+      expect(main.log).toContain(`Error: registries: '${entry}' is not an ECR registry. Each entry must be a 12-digit`)
+      expect(h.aws.since(callsBefore)).toEqual([])
+      await expectCleanAfterPost(job)
+    }
+  )
+
+  it('docker missing from PATH fails before any credentials are fetched', async () => {
+    const job = h.job({ oidc: true, env: { PATH: '/usr/bin:/bin' } })
+    const callsBefore = h.aws.calls.length
+    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain('Error: docker is not on PATH.')
+    expect(h.aws.since(callsBefore)).toEqual([])
+    await expectCleanAfterPost(job)
+  })
+
+  it('a login the registry rejects names the host and docker’s words; the others are logged out by post', async () => {
+    const job = h.job({ ambient: true })
+    const main = await job.uses(REPO_ROOT, { registries: [HOSTS.euA, HOSTS.wrongPassword, HOSTS.euB].join(',') })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toMatch(
+      new RegExp(`Error: docker login to ${HOSTS.wrongPassword.replace(/\./g, '\\.')} was rejected: .*401 Unauthorized`)
+    )
+    expect(main.log).toContain(`Logged in to ${HOSTS.euA}, ${HOSTS.euB}; the post step logs out of them.`)
+    expect(Object.keys(job.dockerConfigJson().auths ?? {}).sort()).toEqual([HOSTS.euA, HOSTS.euB].sort())
+    // A 401 is not retried.
+    expect(main.log).not.toContain('retrying')
+    await expectCleanAfterPost(job)
+  })
+
+  it('ECR refusing the token names the permission and the principal, without retrying', async () => {
+    const job = h.job({ oidc: true })
+    const denied =
+      'User: arn:aws:sts::123456789012:assumed-role/gha-ecr-push/gha-octo-org.octo-repo-1234567890-1 is not authorized ' +
+      'to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action'
+    h.aws.faults.add(call => call.service === 'ecr', [awsErrorBody('ecr', 'AccessDeniedException', denied)])
+    const callsBefore = h.aws.calls.length
+    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain(
+      `Error: ECR GetAuthorizationToken in eu-west-1 was refused (AccessDeniedException: ${denied}).`
+    )
+    expect(main.log).toContain(`Grant the principal named there 'ecr:GetAuthorizationToken' on Resource "*"`)
+    expect(h.aws.since(callsBefore).filter(call => call.service === 'ecr')).toHaveLength(1)
+    await expectCleanAfterPost(job)
+  })
+
+  it('STS refusing the role points at the trust policy and shows the token’s sub and aud', async () => {
+    const job = h.job({ oidc: true })
+    h.aws.faults.add(
+      call => call.action === 'AssumeRoleWithWebIdentity',
+      [awsErrorBody('sts', 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity')]
+    )
+    const callsBefore = h.aws.calls.length
+    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain(`Error: STS refused to let this workflow assume ${ROLE}`)
+    expect(main.log).toContain("Check the role's trust policy")
+    expect(main.log).toContain('sub=repo:octo-org/octo-repo:ref:refs/heads/main, aud=sts.amazonaws.com')
+    expect(h.aws.since(callsBefore).map(call => call.action)).toEqual(['AssumeRoleWithWebIdentity'])
+    await expectCleanAfterPost(job)
+  })
+
+  it('an ECR endpoint that refuses connections fails after retry-max-attempts with a clear message', async () => {
+    const job = h.job({ ambient: true, env: { AWS_ENDPOINT_URL_ECR: 'http://127.0.0.1:9' } })
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA, 'retry-max-attempts': '2' })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain('ECR GetAuthorizationToken in eu-west-1 failed (')
+    expect(main.log).toContain('retrying in')
+    expect(main.log).toMatch(
+      /Error: ECR GetAuthorizationToken in eu-west-1 failed 2 time\(s\) with a transient error, the last: .*ECONNREFUSED/
+    )
+    await expectCleanAfterPost(job)
+  })
+
+  it('no credentials at all explains the two ways to provide them', async () => {
+    const job = h.job()
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain('Error: No AWS credentials found. Either set role-to-assume')
+    await expectCleanAfterPost(job)
+  })
+})

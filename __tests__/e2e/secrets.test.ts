@@ -1,0 +1,118 @@
+// Secrets, as a workflow log and the process table would show them: never.
+import { readFileSync, writeFileSync, mkdirSync, chmodSync, readdirSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { HOSTS, REPO_ROOT, motoPassword, useHarness } from './support/harness.js'
+
+const h = useHarness()
+
+function tagValue(xml: string, tag: string): string {
+  const value = new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(xml)?.[1]
+  if (!value) throw new Error(`no <${tag}> in STS answer`)
+  return value
+}
+
+/** A `docker` first on PATH that records argv and stdin, then runs the real CLI. */
+function dockerShim(dir: string): { bin: string; records: () => { argv: string[]; stdin: string }[] } {
+  const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
+  const bin = join(dir, 'shim-bin')
+  const records = join(dir, 'shim-records')
+  mkdirSync(records, { recursive: true })
+  writeFileSync(
+    join(bin + '-docker'),
+    [
+      '#!/bin/bash',
+      `record="${records}/$(date +%s%N)-$$"`,
+      'printf "%s\\0" "$@" > "$record.argv"',
+      'if [[ " $* " == *" --password-stdin "* ]]; then',
+      '  stdin=$(cat); printf "%s" "$stdin" > "$record.stdin"',
+      `  printf "%s" "$stdin" | ${realDocker} "$@"`,
+      '  exit "${PIPESTATUS[1]}"',
+      'fi',
+      `exec ${realDocker} "$@" < /dev/null`,
+      ''
+    ].join('\n')
+  )
+  mkdirSync(bin, { recursive: true })
+  execFileSync('mv', [bin + '-docker', join(bin, 'docker')])
+  chmodSync(join(bin, 'docker'), 0o755)
+  return {
+    bin,
+    records: () =>
+      readdirSync(records)
+        .filter(name => name.endsWith('.argv'))
+        .sort()
+        .map(name => {
+          const base = join(records, name.slice(0, -'.argv'.length))
+          const argv = readFileSync(`${base}.argv`, 'utf8').split('\0').slice(0, -1)
+          let stdin = ''
+          try {
+            stdin = readFileSync(`${base}.stdin`, 'utf8')
+          } catch {
+            // logout reads no stdin
+          }
+          return { argv, stdin }
+        })
+  }
+}
+
+describe('secrets', () => {
+  it('never shows a password, token, STS secret or OIDC token in the masked log, and AWS stays readable', async () => {
+    const job = h.job({ oidc: true })
+    const stsBefore = h.aws.stsAnswers.length
+    const main = await job.uses(REPO_ROOT, {
+      'role-to-assume': 'arn:aws:iam::123456789012:role/gha-ecr-push',
+      'aws-region': 'eu-west-1',
+      registries: [HOSTS.default, HOSTS.euA, HOSTS.usB].join(',')
+    })
+    expect(main.exitCode, job.log).toBe(0)
+    await job.finish()
+
+    const sts = h.aws.stsAnswers.slice(stsBefore)
+    expect(sts).toHaveLength(1)
+    const secrets = {
+      stsSecretAccessKey: tagValue(sts[0], 'SecretAccessKey'),
+      stsSessionToken: tagValue(sts[0], 'SessionToken'),
+      oidcToken: h.oidc.issued.at(-1)!,
+      oidcRequestToken: h.oidc.requestToken,
+      ...Object.fromEntries(
+        [HOSTS.default, HOSTS.euA, HOSTS.usB].flatMap(host => [
+          [`password ${host}`, motoPassword(host)],
+          [`token ${host}`, Buffer.from(`AWS:${motoPassword(host)}`).toString('base64')]
+        ])
+      )
+    }
+    for (const [name, secret] of Object.entries(secrets)) {
+      expect(job.log, `${name} leaked`).not.toContain(secret)
+    }
+    expect(job.log, job.log).toContain('as AWS')
+    expect(job.log).toContain('##[debug]')
+    expect([...job.masks]).not.toContain('AWS')
+  })
+
+  it('never puts the password in a process argv: docker gets it on stdin', async () => {
+    const job = h.job({ ambient: true })
+    const shim = dockerShim(job.dir)
+    const main = await job.uses(
+      REPO_ROOT,
+      { registries: [HOSTS.euA, HOSTS.euB].join(',') },
+      {
+        PATH: `${shim.bin}:${process.env.PATH}`
+      }
+    )
+    expect(main.exitCode, job.log).toBe(0)
+    await job.finish()
+
+    const calls = shim.records()
+    expect(calls).toEqual([
+      { argv: ['login', '--username', 'AWS', '--password-stdin', HOSTS.euA], stdin: motoPassword(HOSTS.euA) },
+      { argv: ['login', '--username', 'AWS', '--password-stdin', HOSTS.euB], stdin: motoPassword(HOSTS.euB) },
+      { argv: ['logout', HOSTS.euA], stdin: '' },
+      { argv: ['logout', HOSTS.euB], stdin: '' }
+    ])
+    for (const { argv } of calls) {
+      expect(argv.join(' ')).not.toMatch(/auth-token/)
+    }
+  })
+})
