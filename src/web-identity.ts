@@ -103,6 +103,6 @@ export async function assumeRoleWithWebIdentity(
     expiration: issued.Expiration
   }
   maskCredentials(credentials)
-  core.info(`Assumed ${response.AssumedRoleUser?.Arn ?? settings.roleArn} (session ${settings.sessionName})`)
+  core.info(`Assumed role as ${response.AssumedRoleUser?.Arn ?? settings.roleArn}`)
   return credentials
 }

@@ -176,7 +176,7 @@ async function assumeRoleWithWebIdentity(settings, region, context) {
         expiration: issued.Expiration
     };
     (0,aws/* maskCredentials */.Bs)(credentials);
-    core/* info */.pq(`Assumed ${response.AssumedRoleUser?.Arn ?? settings.roleArn} (session ${settings.sessionName})`);
+    core/* info */.pq(`Assumed role as ${response.AssumedRoleUser?.Arn ?? settings.roleArn}`);
     return credentials;
 }
 

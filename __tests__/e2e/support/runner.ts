@@ -304,7 +304,7 @@ export class Job {
       exitCode,
       stdout,
       stderr,
-      log: this.render(stdout, stderr),
+      log: this.render(stdout, stderr, merged.RUNNER_DEBUG === '1'),
       outputs: parseFileCommands(readFileSync(files.output, 'utf8')),
       state: parseFileCommands(readFileSync(files.state, 'utf8')),
       exportedEnv: parseFileCommands(readFileSync(files.env, 'utf8')),
@@ -315,7 +315,7 @@ export class Job {
   }
 
   /** Renders a step's output as the runner does; each line is masked with the masks known so far. */
-  private render(stdout: string, stderr: string): string {
+  private render(stdout: string, stderr: string, debug: boolean): string {
     const lines: string[] = []
     for (const raw of stdout.split('\n')) {
       const command = /^::([\w-]+)(?: [^:]*)?::(.*)$/.exec(raw)
@@ -326,6 +326,7 @@ export class Job {
           if (message.trim() !== '') this.masks.add(message)
           continue
         }
+        if (name === 'debug' && !debug) continue
         const prefix = { debug: '##[debug]', warning: 'Warning: ', error: 'Error: ', notice: 'Notice: ' }[name]
         if (prefix !== undefined) lines.push(this.mask(`${prefix}${message}`))
         else if (name === 'group') lines.push(this.mask(`##[group]${message}`))
