@@ -2,7 +2,7 @@
 // policy and one deadline rule them all), the proxy-aware agents and per-attempt timeouts.
 
 import * as core from '@actions/core'
-import type { Agents } from './proxy.js'
+import { type Agents, PROXY_REFUSED_HELP } from './proxy.js'
 import type { Deadline, RetryPolicy } from './retry.js'
 
 export interface AwsCredentials {
@@ -24,9 +24,9 @@ export interface CallContext {
 
 const USER_AGENT = 'ecr-login-action'
 
-// An API answer takes well under a second; a socket silent for longer than this is a stall to retry.
+// An API answer takes well under a second; one that takes longer than this is a stall to retry.
 const CONNECT_TIMEOUT_MS = 5000
-const IDLE_TIMEOUT_MS = 8000
+const REQUEST_TIMEOUT_MS = 8000
 
 /**
  * Settings for an SDK client. Never call `destroy()` on such a client: it would destroy the
@@ -42,7 +42,8 @@ export function clientConfig(context: CallContext, region: string, credentials?:
       httpAgent: context.agents.http,
       httpsAgent: context.agents.https,
       connectionTimeout: CONNECT_TIMEOUT_MS,
-      requestTimeout: IDLE_TIMEOUT_MS
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true
     }
   }
 }
@@ -51,11 +52,22 @@ interface AwsErrorShape {
   name?: string
   message?: string
   Code?: string
+  $metadata?: { httpStatusCode?: number }
 }
 
 /** `Name: message` of an SDK error, for messages that quote AWS. */
 export function describeAwsError(error: unknown): string {
   const shape = (typeof error === 'object' && error !== null ? error : {}) as AwsErrorShape
+  // An answer the SDK cannot parse is not from AWS: most often a proxy refusing its credentials.
+  const status = shape.$metadata?.httpStatusCode
+  if (status === 407) return PROXY_REFUSED_HELP
+  if (shape.name === 'SyntaxError' && status !== undefined) {
+    const proxyHint =
+      status === 401
+        ? `; if a proxy is in the way, ${PROXY_REFUSED_HELP.replace(' (HTTP 407 Proxy Authentication Required)', '')}`
+        : ''
+    return `an answer that is not from AWS (HTTP ${status})${proxyHint}`
+  }
   const name = shape.Code ?? shape.name ?? 'Error'
   const message = shape.message ?? String(error)
   return message.startsWith(name) ? message : `${name}: ${message}`

@@ -2,7 +2,7 @@
 
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
-import { accessSync, constants } from 'node:fs'
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { ActionError, messageOf } from './errors.js'
 import { TransientError } from './retry.js'
@@ -33,7 +33,7 @@ export function dockerOnPath(env: Env = process.env): boolean {
 
 // A registry or network hiccup, worth another try; a 401 ("unauthorized") is not.
 const TRANSIENT_OUTPUT =
-  /\b50[0234]\b|internal server error|bad gateway|service unavailable|gateway time-?out|connection refused|connection reset|i\/o timeout|tls handshake timeout|timeout exceeded|temporary failure in name resolution|unexpected EOF|: EOF\b/i
+  /\b50[0234]\b|\b429\b|too many requests|internal server error|bad gateway|service unavailable|gateway time-?out|connection refused|connection reset|i\/o timeout|tls handshake timeout|timeout exceeded|temporary failure in name resolution|unexpected EOF|: EOF\b/i
 
 // The registry refused the credentials: retrying cannot help.
 const REFUSED_OUTPUT = /\b40[13]\b|unauthorized|forbidden|denied|authentication required|no basic auth credentials/i
@@ -53,21 +53,23 @@ export function classifyLoginFailure(
   stdout: string,
   stderr: string,
   exitCode: number
-): { message: string; transient: boolean } {
+): { message: string; kind: 'refused' | 'transient' | 'failed' } {
   const final = dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
   const refusal = [...endpointErrors(stderr), final].find(message => REFUSED_OUTPUT.test(message))
-  if (refusal) return { message: refusal, transient: false }
-  return { message: final, transient: TRANSIENT_OUTPUT.test(final) }
+  if (refusal) return { message: refusal, kind: 'refused' }
+  return { message: final, kind: TRANSIENT_OUTPUT.test(final) ? 'transient' : 'failed' }
 }
 
-/** Docker's own words, without the noise of its unencrypted-storage notice. */
+// What docker adds to every successful login with a plain config.json: noise, not news.
+const STORAGE_NOTICE =
+  /^WARNING! Your (password will be|credentials are) stored unencrypted|^Configure a credential helper to remove this warning|^https:\/\/docs\.docker\.com\/\S*credential-store/
+
+/** Docker's own words, without its unencrypted-storage notice and its per-endpoint info lines. */
 export function dockerMessage(output: string): string {
   return output
     .split('\n')
     .map(line => line.trim())
-    .filter(
-      line => line && !/^WARNING!|credential helper|credential-store|^time="[^"]*" level=(info|debug)/i.test(line)
-    )
+    .filter(line => line && !STORAGE_NOTICE.test(line) && !/^time="[^"]*" level=(info|debug)/.test(line))
     .join(' ')
 }
 
@@ -100,8 +102,9 @@ export async function dockerLogin(host: string, username: string, password: stri
   )
   core.debug(`docker login ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
   if (exitCode === 0) return
-  const { message, transient } = classifyLoginFailure(stdout, stderr, exitCode)
-  if (transient) throw new TransientError(`docker login to ${host}: ${message}`)
+  const { message, kind } = classifyLoginFailure(stdout, stderr, exitCode)
+  if (kind === 'transient') throw new TransientError(`docker login to ${host}: ${message}`)
+  if (kind === 'failed') throw new ActionError(`docker login to ${host} failed: ${message}`)
   throw new ActionError(
     `docker login to ${host} was rejected: ${message}. The registry refused the credentials ECR issued: ` +
       `check that ${host} is the registry you mean and that its account lets this principal in.`
@@ -114,4 +117,20 @@ export async function dockerLogout(host: string, env: Env): Promise<string | und
   core.debug(`docker logout ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
   if (exitCode === 0) return undefined
   return dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
+}
+
+/**
+ * Kills the docker processes still running when the step gives up (its deadline passed), so that
+ * a late `docker login` cannot write credentials after the post step has logged out. Linux lists
+ * a process's children in /proc; elsewhere the runner reaps them at the end of the job.
+ */
+export function killDockerChildren(): void {
+  try {
+    for (const task of readdirSync(`/proc/${process.pid}/task`)) {
+      const children = readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8')
+      for (const pid of children.split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGKILL')
+    }
+  } catch {
+    // Not Linux, or the children are gone already.
+  }
 }

@@ -59,6 +59,12 @@ export function describeEcrError(error: unknown, group: RegistryGroup): string {
   }
 }
 
+/** The hosts a group stands for, for messages: the default registry has no host until ECR names it. */
+export function describeHosts(group: RegistryGroup): string {
+  const hosts = group.registries.map(registry => registry.host ?? `your default registry in ${group.region}`)
+  return hosts.join(', ')
+}
+
 /** The account ID in a proxy endpoint such as https://123456789012.dkr.ecr.eu-west-1.amazonaws.com. */
 function accountOf(proxyEndpoint: string | undefined): string | undefined {
   return /^(?:https?:\/\/)?(\d{12})\./.exec(proxyEndpoint ?? '')?.[1]
@@ -117,8 +123,8 @@ export async function fetchRegistryLogins(
   try {
     data = await requestTokens(group, credentials, context)
   } catch (error) {
-    if (error instanceof ActionError) throw error
-    throw new ActionError(describeEcrError(error, group), { cause: error })
+    const message = error instanceof ActionError ? error.message : describeEcrError(error, group)
+    throw new ActionError(`${message} Not logged in to ${describeHosts(group)}.`, { cause: error })
   }
   // Mask first: nothing below may print before these are secrets.
   for (const entry of data) if (entry.authorizationToken) core.setSecret(entry.authorizationToken)

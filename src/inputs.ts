@@ -119,9 +119,10 @@ function readWebIdentity(getInput: GetInput, env: Env): WebIdentitySettings | un
 }
 
 function readRegistryType(getInput: GetInput): 'private' | 'public' {
-  const value = getInput('registry-type').toLowerCase() || 'private'
+  const written = getInput('registry-type')
+  const value = written.toLowerCase() || 'private'
   if (value !== 'private' && value !== 'public') {
-    throw new InputError(`registry-type: '${value}' is not a registry type. Use private or public.`)
+    throw new InputError(`registry-type: '${written}' is not a registry type. Use private or public.`)
   }
   return value
 }

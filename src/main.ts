@@ -3,7 +3,7 @@
 import * as core from '@actions/core'
 import type { CallContext } from './aws.js'
 import { resolveCredentials } from './credentials.js'
-import { DOCKER_MISSING_HELP, dockerLogin, dockerOnPath } from './docker.js'
+import { DOCKER_MISSING_HELP, dockerLogin, dockerOnPath, killDockerChildren } from './docker.js'
 import { fetchRegistryLogins, type RegistryLogin } from './ecr.js'
 import { ActionError, messageOf } from './errors.js'
 import { type Inputs, readInputs } from './inputs.js'
@@ -112,6 +112,7 @@ export async function run(): Promise<void> {
     core.setFailed(messageOf(error))
     if (deadline?.signal.aborted) {
       // Whatever still waits (a docker child, a socket) must not hold the job past its deadline.
+      killDockerChildren()
       setTimeout(() => process.exit(), 200).unref()
     }
   } finally {

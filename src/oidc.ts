@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import * as http from 'node:http'
 import * as https from 'node:https'
 import { ActionError, messageOf } from './errors.js'
-import type { Agents } from './proxy.js'
+import { type Agents, PROXY_REFUSED_HELP } from './proxy.js'
 import { TransientError } from './retry.js'
 
 export const MISSING_TOKEN_HELP =
@@ -86,6 +86,7 @@ export async function fetchIdToken(
     signal
   )
   if (status === 429 || status >= 500) throw new TransientError(`the token service answered HTTP ${status}`)
+  if (status === 407) throw new ActionError(`GitHub's OIDC token request failed: ${PROXY_REFUSED_HELP}.`)
   if (status !== 200) {
     throw new ActionError(
       `GitHub's OIDC token service refused the request (HTTP ${status}). The job's id-token permission ` +

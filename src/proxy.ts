@@ -15,6 +15,10 @@ export interface ProxyConfig {
 
 type Env = Record<string, string | undefined>
 
+export const PROXY_REFUSED_HELP =
+  'the proxy refused the request (HTTP 407 Proxy Authentication Required): check the user name and ' +
+  'password in http-proxy or HTTPS_PROXY'
+
 function firstSet(env: Env, names: readonly string[]): [string, string] | undefined {
   for (const name of names) {
     const value = env[name]?.trim()
@@ -35,7 +39,7 @@ export function resolveProxy(httpProxyInput: string | undefined, env: Env): Prox
   return { url: /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`, source, noProxy }
 }
 
-/** The proxy URL's password (and user name), which must be masked before anything prints. */
+/** The proxy URL's password, as written and decoded, which must be masked before anything prints. */
 export function proxySecrets(proxy: ProxyConfig): string[] {
   if (!proxy.url) return []
   let password: string

@@ -16,12 +16,15 @@ export function saveRegistriesToLogOut(hosts: readonly string[]): void {
 export function registriesToLogOut(): string[] {
   const saved = core.getState(REGISTRIES_TO_LOG_OUT)
   if (!saved) return []
-  try {
-    const hosts: unknown = JSON.parse(saved)
-    if (Array.isArray(hosts)) return hosts.filter((host): host is string => typeof host === 'string' && host !== '')
-  } catch {
-    // An older or hand-made state: a comma-joined list, as amazon-ecr-login saves it.
+  if (saved.startsWith('[') || saved.startsWith('{')) {
+    try {
+      const hosts: unknown = JSON.parse(saved)
+      return Array.isArray(hosts) ? hosts.filter((host): host is string => typeof host === 'string' && host !== '') : []
+    } catch {
+      return []
+    }
   }
+  // A hand-made or older state: a comma-joined list, as amazon-ecr-login saves it.
   return saved
     .split(',')
     .map(host => host.trim())

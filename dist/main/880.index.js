@@ -25,11 +25,14 @@ var errors = __webpack_require__(3916);
 var external_node_http_ = __webpack_require__(7067);
 // EXTERNAL MODULE: external "node:https"
 var external_node_https_ = __webpack_require__(4708);
+// EXTERNAL MODULE: ./src/proxy.ts
+var proxy = __webpack_require__(8903);
 // EXTERNAL MODULE: ./src/retry.ts
 var retry = __webpack_require__(9809);
 ;// CONCATENATED MODULE: ./src/oidc.ts
 // GitHub's OIDC ID token for this job, fetched from the runner's token service. Our own small
 // request (not core.getIDToken) so that it shares the step's proxy, retries and deadline.
+
 
 
 
@@ -85,6 +88,8 @@ async function fetchIdToken({ url, requestToken }, audience, agents, signal) {
     const { status, body } = await get(target, { Authorization: `Bearer ${requestToken}`, Accept: 'application/json', 'User-Agent': 'ecr-login' }, agents, signal);
     if (status === 429 || status >= 500)
         throw new retry/* TransientError */.N_(`the token service answered HTTP ${status}`);
+    if (status === 407)
+        throw new errors/* ActionError */.lZ(`GitHub's OIDC token request failed: ${proxy/* PROXY_REFUSED_HELP */.SP}.`);
     if (status !== 200) {
         throw new errors/* ActionError */.lZ(`GitHub's OIDC token service refused the request (HTTP ${status}). The job's id-token permission ` +
             `or its request token may be wrong: check 'permissions: id-token: write'.`);

@@ -20,8 +20,12 @@ export const HOSTS = {
   usA: '111111111111.dkr.ecr.us-east-1.amazonaws.com',
   usB: '333333333333.dkr.ecr.us-east-1.amazonaws.com',
   /** Its registry expects another password than ECR hands out: docker login is rejected. */
-  wrongPassword: '999999999999.dkr.ecr.eu-west-1.amazonaws.com'
+  wrongPassword: '999999999999.dkr.ecr.eu-west-1.amazonaws.com',
+  /** Its registry listens on FAULTY_BACKEND_PORT; a test's fault-injecting front takes port 443. */
+  faulty: '444444444444.dkr.ecr.eu-west-1.amazonaws.com'
 } as const
+
+export const FAULTY_BACKEND_PORT = 5443
 
 export interface PeersInfo {
   dir: string
@@ -31,6 +35,8 @@ export interface PeersInfo {
   node24: string
   /** host → loopback address of its registry */
   addresses: Record<string, string>
+  /** The registries' certificate, for a test's own TLS front. */
+  tls: { cert: string; key: string }
   proxy: { url: string; authUrl: string; user: string; password: string; logFile: string; authLogFile: string }
 }
 
@@ -143,7 +149,13 @@ async function makeCertificates(
   return { ca, cert, key }
 }
 
-function registryConfig(dir: string, address: string, tls: { cert: string; key: string }, htpasswd: string): string {
+function registryConfig(
+  dir: string,
+  address: string,
+  port: number,
+  tls: { cert: string; key: string },
+  htpasswd: string
+): string {
   return [
     'version: 0.1',
     'log:',
@@ -154,7 +166,7 @@ function registryConfig(dir: string, address: string, tls: { cert: string; key: 
     '  filesystem:',
     `    rootdirectory: ${join(dir, 'data')}`,
     'http:',
-    `  addr: ${address}:443`,
+    `  addr: ${address}:${port}`,
     '  secret: e2e-not-a-secret',
     '  tls:',
     `    certificate: ${tls.cert}`,
@@ -167,9 +179,9 @@ function registryConfig(dir: string, address: string, tls: { cert: string; key: 
   ].join('\n')
 }
 
-function tlsReady(address: string): Promise<boolean> {
+function tlsReady(address: string, port: number): Promise<boolean> {
   return new Promise(resolve => {
-    const socket = connect({ host: address, port: 443, rejectUnauthorized: false }, () => {
+    const socket = connect({ host: address, port, rejectUnauthorized: false }, () => {
       socket.end()
       resolve(true)
     })
@@ -258,7 +270,8 @@ export async function startPeers(): Promise<RunningPeers> {
       const htpasswd = join(hostDir, 'htpasswd')
       writeFileSync(htpasswd, `AWS:${bcrypt.hashSync(password, 4)}\n`)
       const config = join(hostDir, 'config.yml')
-      writeFileSync(config, registryConfig(hostDir, addresses[host], tls, htpasswd))
+      const port = host === HOSTS.faulty ? FAULTY_BACKEND_PORT : 443
+      writeFileSync(config, registryConfig(hostDir, addresses[host], port, tls, htpasswd))
       peers.push(startPeer(`registry for ${host}`, 'docker-registry', ['serve', config], join(hostDir, 'registry.log')))
     }
 
@@ -287,9 +300,10 @@ export async function startPeers(): Promise<RunningPeers> {
       })
     )
     for (const [index, config] of proxyConfigs.entries()) {
-      peers.push(
-        startPeer(`tinyproxy ${index}`, 'tinyproxy', ['-d', '-c', config], join(dir, `tinyproxy-${index}.out`))
-      )
+      // In the suite's mount namespace: the proxy resolves the ECR hosts as docker does.
+      const inNamespace = ['-m', '--', 'bash', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hostsFile]
+      const command = [...inNamespace, 'tinyproxy', '-d', '-c', config]
+      peers.push(startPeer(`tinyproxy ${index}`, 'unshare', command, join(dir, `tinyproxy-${index}.out`)))
     }
 
     const motoUrl = `http://127.0.0.1:${motoPort}`
@@ -297,7 +311,7 @@ export async function startPeers(): Promise<RunningPeers> {
     for (const [index, peer] of peers.entries()) {
       if (peer.name.startsWith('registry for ')) {
         const host = peer.name.slice('registry for '.length)
-        await waitUntil(peer, () => tlsReady(addresses[host]))
+        await waitUntil(peer, () => tlsReady(addresses[host], host === HOSTS.faulty ? FAULTY_BACKEND_PORT : 443))
       } else if (peer.name.startsWith('tinyproxy')) {
         const port = proxyPorts[index - 1 - hosts.length]
         await waitUntil(peer, () => tcpReady(port))
@@ -312,6 +326,7 @@ export async function startPeers(): Promise<RunningPeers> {
         hostsFile,
         node24,
         addresses,
+        tls: { cert: tls.cert, key: tls.key },
         proxy: {
           url: `http://127.0.0.1:${proxyPorts[0]}`,
           authUrl: `http://${proxyUser}:${proxyPassword}@127.0.0.1:${proxyPorts[1]}`,

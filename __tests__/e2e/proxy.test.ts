@@ -1,0 +1,103 @@
+// A real forward proxy (tinyproxy): the OIDC, STS and ECR requests and docker's logins go
+// through it when configured, NO_PROXY hosts bypass it, and its password never reaches the log.
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
+
+const h = useHarness()
+const ROLE = 'arn:aws:iam::123456789012:role/gha-ecr-push'
+
+/** What the proxy logged while `work` ran: the requests it forwarded and the tunnels it opened. */
+async function proxied(logFile: string, work: () => Promise<void>): Promise<string[]> {
+  const before = readFileSync(logFile, 'utf8').length
+  await work()
+  return readFileSync(logFile, 'utf8')
+    .slice(before)
+    .split('\n')
+    .flatMap(line => {
+      const request = /Request \(file descriptor \d+\): (\w+ \S+)/.exec(line)
+      return request ? [request[1]] : []
+    })
+}
+
+function port(url: string): string {
+  return new URL(url).port
+}
+
+describe('through a forward proxy', () => {
+  it.each([['http-proxy input'], ['HTTPS_PROXY'], ['https_proxy'], ['HTTP_PROXY'], ['http_proxy']])(
+    'with %s, OIDC, STS, ECR and docker all go through the proxy',
+    async source => {
+      const proxyUrl = h.peers.proxy.url
+      const env = source === 'http-proxy input' ? {} : { [source]: proxyUrl }
+      const job = h.job({ oidc: true, env })
+      const inputs = {
+        'role-to-assume': ROLE,
+        'aws-region': 'eu-west-1',
+        registries: HOSTS.euA,
+        ...(source === 'http-proxy input' ? { 'http-proxy': proxyUrl } : {})
+      }
+      let exitCode = -1
+      const requests = await proxied(h.peers.proxy.logFile, async () => {
+        exitCode = (await job.uses(REPO_ROOT, inputs)).exitCode
+      })
+      expect(exitCode, job.log).toBe(0)
+      expect(job.log).toContain(
+        `Using proxy ${proxyUrl} (from ${source === 'http-proxy input' ? 'http-proxy' : source})`
+      )
+      const oidcPort = port(h.oidc.url)
+      const awsPort = port(h.aws.url)
+      expect(requests.filter(r => r.startsWith(`GET http://127.0.0.1:${oidcPort}/`))).toHaveLength(1)
+      expect(requests.filter(r => r.startsWith(`POST http://127.0.0.1:${awsPort}/`))).toHaveLength(2)
+      expect(requests).toContain(`CONNECT ${HOSTS.euA}:443`)
+      await job.finish()
+      expect(job.dockerConfigJson().auths).toEqual({})
+    }
+  )
+
+  it('hosts in NO_PROXY bypass it', async () => {
+    const job = h.job({ oidc: true, env: { HTTPS_PROXY: h.peers.proxy.url, NO_PROXY: `127.0.0.1,${HOSTS.euA}` } })
+    const awsBefore = h.aws.calls.length
+    let exitCode = -1
+    const requests = await proxied(h.peers.proxy.logFile, async () => {
+      exitCode = (await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, registries: `${HOSTS.euA},${HOSTS.euB}` }))
+        .exitCode
+    })
+    expect(exitCode, job.log).toBe(0)
+    expect(h.aws.since(awsBefore)).toHaveLength(2)
+    expect([...new Set(requests)]).toEqual([`CONNECT ${HOSTS.euB}:443`])
+    await job.finish()
+  })
+
+  it('a proxy password is used but never shown', async () => {
+    const { authUrl, password, user, authLogFile } = h.peers.proxy
+    const job = h.job({ oidc: true })
+    let exitCode = -1
+    const requests = await proxied(authLogFile, async () => {
+      exitCode = (await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, registries: HOSTS.euA, 'http-proxy': authUrl }))
+        .exitCode
+    })
+    expect(exitCode, job.log).toBe(0)
+    expect(requests).toContain(`CONNECT ${HOSTS.euA}:443`)
+    expect(requests.length).toBeGreaterThanOrEqual(4)
+    await job.finish()
+    expect(job.log).toContain(`Using proxy http://${user}:***@127.0.0.1:${port(authUrl)} (from http-proxy)`)
+    expect(job.log).not.toContain(password)
+    expect(job.masks).toContain(password)
+  })
+
+  it('a proxy that refuses the password fails with the proxy’s answer, not a hang', async () => {
+    const { authUrl, password } = h.peers.proxy
+    const job = h.job({ ambient: true })
+    const wrong = authUrl.replace(password, 'wrong-password')
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA, 'http-proxy': wrong, 'retry-max-attempts': '1' })
+    expect(main.exitCode).toBe(1)
+    // tinyproxy answers 401 where the standard says 407; either way the message points at the proxy.
+    expect(main.log).toContain(
+      'Error: ECR GetAuthorizationToken in eu-west-1 failed (an answer that is not from AWS (HTTP 401); if a proxy ' +
+        'is in the way, the proxy refused the request: check the user name and password in http-proxy or HTTPS_PROXY).'
+    )
+    expect(main.log).not.toContain('wrong-password')
+    await job.finish()
+  })
+})

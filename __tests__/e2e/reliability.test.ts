@@ -1,0 +1,151 @@
+// Faults injected in front of every peer (OIDC, STS, ECR, the registry): transient ones are
+// retried until the step succeeds; persistent ones and stalls fail in bounded time with a message.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { awsErrorBody } from './support/aws-front.js'
+import { type Fault, times } from './support/faults.js'
+import { HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
+import { FAULTY_BACKEND_PORT } from './support/peers.js'
+import { RegistryFront } from './support/registry-front.js'
+import type { Job } from './support/runner.js'
+
+const h = useHarness()
+const ROLE = 'arn:aws:iam::123456789012:role/gha-ecr-push'
+const OIDC_INPUTS = { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' }
+let registry: RegistryFront
+
+beforeAll(async () => {
+  registry = new RegistryFront(h.peers.addresses[HOSTS.faulty], FAULTY_BACKEND_PORT, h.peers.tls, h.peers.caFile)
+  await registry.start()
+})
+afterAll(() => registry?.stop())
+afterEach(() => {
+  h.aws.faults.clear()
+  h.oidc.faults.clear()
+  registry.faults.clear()
+})
+
+const THROTTLED_ECR = awsErrorBody('ecr', 'ThrottlingException', 'Rate exceeded')
+const THROTTLED_STS = awsErrorBody('sts', 'Throttling', 'Rate exceeded')
+const UNAVAILABLE: Fault = { kind: 'status', status: 503, body: 'Service Unavailable' }
+const TOO_MANY: Fault = { kind: 'status', status: 429, body: 'Too Many Requests' }
+const RESET: Fault = { kind: 'reset' }
+
+async function expectCleanAfterPost(job: Job): Promise<void> {
+  for (const post of await job.finish()) expect(post.exitCode, job.log).toBe(0)
+  expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([])
+}
+
+describe('transient faults are retried until the step succeeds', () => {
+  it.each([
+    ['HTTP 503 and throttling', UNAVAILABLE, THROTTLED_STS, THROTTLED_ECR, UNAVAILABLE],
+    ['HTTP 429', TOO_MANY, { ...TOO_MANY, body: 'Rate exceeded' }, { ...TOO_MANY }, TOO_MANY],
+    ['reset connections', RESET, RESET, RESET, RESET]
+  ])('%s on the OIDC, STS, ECR and registry calls', async (_name, oidcFault, stsFault, ecrFault, registryFault) => {
+    h.oidc.faults.add(() => true, times(2, oidcFault))
+    h.aws.faults.add(call => call.service === 'sts', times(2, stsFault))
+    h.aws.faults.add(call => call.service === 'ecr', times(2, ecrFault))
+    registry.faults.add(request => request.path === '/v2/', times(2, registryFault))
+    const job = h.job({ oidc: true })
+    const oidcBefore = h.oidc.requests.length
+    const awsBefore = h.aws.calls.length
+
+    const main = await job.uses(REPO_ROOT, { ...OIDC_INPUTS, registries: HOSTS.faulty })
+
+    expect(main.exitCode, job.log).toBe(0)
+    expect(h.oidc.requests.length - oidcBefore).toBe(3)
+    const calls = h.aws.since(awsBefore)
+    expect(calls.filter(call => call.service === 'sts').map(call => call.fault ?? 'ok')).toEqual([
+      stsFault.kind,
+      stsFault.kind,
+      'ok'
+    ])
+    expect(calls.filter(call => call.service === 'ecr').map(call => call.fault ?? 'ok')).toEqual([
+      ecrFault.kind,
+      ecrFault.kind,
+      'ok'
+    ])
+    expect(main.log.match(/retrying in \d+\.\d s \(attempt 2 of 5\)/g)).toHaveLength(4)
+    expect(main.log).toContain(`Logged in to ${HOSTS.faulty} as AWS`)
+    expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.faulty])
+    await expectCleanAfterPost(job)
+  })
+
+  it('a 10-second stall of ECR is cut by the per-attempt timeout and retried', async () => {
+    h.aws.faults.add(call => call.service === 'ecr', [{ kind: 'stall', ms: 10_000 }])
+    const job = h.job({ ambient: true })
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA })
+    expect(main.exitCode, job.log).toBe(0)
+    expect(main.log).toMatch(/ECR GetAuthorizationToken in eu-west-1 failed \(.*\); retrying/)
+    expect(main.durationMs).toBeLessThan(10_000)
+    await expectCleanAfterPost(job)
+  })
+})
+
+describe('persistent faults fail in bounded time with a clear message', () => {
+  it('throttling beyond retry-max-attempts names the call and the input to raise', async () => {
+    h.aws.faults.add(call => call.service === 'ecr', times(10, THROTTLED_ECR))
+    const job = h.job({ ambient: true })
+    const before = h.aws.calls.length
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA, 'retry-max-attempts': '3' })
+    expect(main.exitCode).toBe(1)
+    expect(h.aws.since(before).filter(call => call.service === 'ecr')).toHaveLength(3)
+    expect(main.log).toContain(
+      'Error: ECR GetAuthorizationToken in eu-west-1 failed 3 time(s) with a transient error, the last: Rate exceeded.'
+    )
+    expect(main.log).toContain("raise 'retry-max-attempts'")
+    expect(main.durationMs).toBeLessThan(10_000)
+    await expectCleanAfterPost(job)
+  })
+
+  it('a registry that keeps failing fails its host only; the other host is logged in, then out', async () => {
+    registry.faults.add(request => request.path === '/v2/', times(20, UNAVAILABLE))
+    const job = h.job({ ambient: true })
+    const main = await job.uses(REPO_ROOT, {
+      registries: [HOSTS.euA, HOSTS.faulty].join(','),
+      'retry-max-attempts': '2'
+    })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain(`Error: docker login to ${HOSTS.faulty} failed 2 time(s) with a transient error`)
+    expect(main.log).toContain(`Logged in to ${HOSTS.euA}; the post step logs out of them.`)
+    await expectCleanAfterPost(job)
+  })
+
+  it('an STS stall beyond timeout-seconds fails naming the call it waited for', async () => {
+    h.aws.faults.add(call => call.service === 'sts', [{ kind: 'stall', ms: 20_000 }])
+    const job = h.job({ oidc: true })
+    const main = await job.uses(REPO_ROOT, { ...OIDC_INPUTS, 'timeout-seconds': '2' })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain(
+      'Error: Timed out after 2 s (timeout-seconds) while waiting for STS AssumeRoleWithWebIdentity in eu-west-1.'
+    )
+    expect(main.durationMs).toBeLessThan(5_000)
+    await expectCleanAfterPost(job)
+  })
+
+  it('a docker login stalled past the deadline is killed, and post leaves nothing behind', async () => {
+    registry.faults.add(request => request.path === '/v2/', [{ kind: 'stall', ms: 15_000 }])
+    const job = h.job({ ambient: true })
+    const main = await job.uses(REPO_ROOT, { registries: [HOSTS.euA, HOSTS.faulty].join(','), 'timeout-seconds': '3' })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain(
+      `Error: Timed out after 3 s (timeout-seconds) while waiting for docker login to ${HOSTS.faulty}.`
+    )
+    expect(main.durationMs).toBeLessThan(6_000)
+    expect(JSON.parse(main.state.registries ?? '[]')).toEqual([HOSTS.euA, HOSTS.faulty])
+    await expectCleanAfterPost(job)
+  })
+
+  it('one region refusing fails that call only; the other region’s host is logged in, then out', async () => {
+    h.aws.faults.add(
+      call => call.service === 'ecr' && call.region === 'us-east-1',
+      [awsErrorBody('ecr', 'AccessDeniedException', 'User: arn:aws:iam::123456789012:user/ci is not authorized')]
+    )
+    const job = h.job({ ambient: true })
+    const main = await job.uses(REPO_ROOT, { registries: [HOSTS.euA, HOSTS.usB].join(',') })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain('Error: ECR GetAuthorizationToken in us-east-1 was refused (AccessDeniedException:')
+    expect(main.log).toContain(`Logged in to ${HOSTS.euA}; the post step logs out of them.`)
+    expect(main.outputs.registries).toBe(HOSTS.euA)
+    await expectCleanAfterPost(job)
+  })
+})

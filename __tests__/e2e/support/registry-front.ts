@@ -1,0 +1,73 @@
+// A TLS front on a registry's own address and port 443, in front of its Distribution registry:
+// it counts docker's requests and injects faults (429, 503, reset, stall) into the first N.
+
+import { readFileSync } from 'node:fs'
+import { createServer, request as httpsRequest, type Server } from 'node:https'
+import { applyFault, FaultPlan } from './faults.js'
+
+export interface RegistryRequest {
+  method: string
+  path: string
+  authorized: boolean
+}
+
+export class RegistryFront {
+  readonly requests: RegistryRequest[] = []
+  readonly faults = new FaultPlan<RegistryRequest>()
+  private server: Server | undefined
+
+  constructor(
+    private readonly address: string,
+    private readonly backendPort: number,
+    private readonly tls: { cert: string; key: string },
+    private readonly caFile: string
+  ) {}
+
+  async start(): Promise<void> {
+    const ca = readFileSync(this.caFile)
+    this.server = createServer(
+      { cert: readFileSync(this.tls.cert), key: readFileSync(this.tls.key) },
+      (request, response) => {
+        void (async () => {
+          const record = {
+            method: request.method ?? 'GET',
+            path: request.url ?? '/',
+            authorized: request.headers.authorization !== undefined
+          }
+          this.requests.push(record)
+          const fault = this.faults.take(record)
+          if (fault && (await applyFault(fault, request, response))) return
+          const forward = httpsRequest(
+            {
+              host: this.address,
+              port: this.backendPort,
+              method: request.method,
+              path: request.url,
+              headers: request.headers,
+              ca,
+              servername: request.headers.host?.split(':')[0]
+            },
+            answer => {
+              response.writeHead(answer.statusCode ?? 502, answer.headers)
+              answer.pipe(response)
+            }
+          )
+          forward.on('error', error => {
+            response.writeHead(502)
+            response.end(`front: ${error.message}`)
+          })
+          request.pipe(forward)
+        })()
+      }
+    )
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject)
+      this.server!.listen(443, this.address, resolve)
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections()
+    await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()))
+  }
+}

@@ -1,0 +1,91 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import * as core from './fixtures/core.js'
+import * as exec from './fixtures/exec.js'
+import { DOCKER_MISSING_HELP } from '../src/docker.js'
+import { run } from '../src/post.js'
+
+vi.mock('@actions/core', () => import('./fixtures/core.js'))
+vi.mock('@actions/exec', () => import('./fixtures/exec.js'))
+
+const EU_A = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
+const US_A = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
+const PUBLIC = 'public.ecr.aws'
+
+function loggedOut(): string[] {
+  return exec.getExecOutput.mock.calls.map(([command, args]) => [command, ...(args ?? [])].join(' '))
+}
+
+beforeEach(() => {
+  core.resetCore()
+  exec.resetExec()
+  vi.stubEnv('HTTPS_PROXY', undefined)
+})
+
+describe('post run', () => {
+  it('logs out of every saved host, one at a time, in the order saved', async () => {
+    core.presetState('registries', JSON.stringify([EU_A, PUBLIC, US_A]))
+    await run()
+    expect(loggedOut()).toEqual([`docker logout ${EU_A}`, `docker logout ${PUBLIC}`, `docker logout ${US_A}`])
+    const docker = core.timeline.filter(event => event.what.startsWith('exec:')).map(event => event.what)
+    expect(docker).toEqual(['exec:start', 'exec:end', 'exec:start', 'exec:end', 'exec:start', 'exec:end'])
+    expect(core.info.mock.calls).toEqual([
+      [`Logged out of ${EU_A}`],
+      [`Logged out of ${PUBLIC}`],
+      [`Logged out of ${US_A}`]
+    ])
+    expect(core.warning).not.toHaveBeenCalled()
+    expect(core.setFailed).not.toHaveBeenCalled()
+  })
+
+  it('runs docker logout silently, with the environment of the job', async () => {
+    vi.stubEnv('DOCKER_CONFIG', '/home/runner/.docker-ci')
+    core.presetState('registries', JSON.stringify([EU_A]))
+    await run()
+    const [, args, options] = exec.getExecOutput.mock.calls[0]
+    expect(args).toEqual(['logout', EU_A])
+    expect(options).toMatchObject({ silent: true, ignoreReturnCode: true, input: undefined })
+    expect(options?.env).toMatchObject({ DOCKER_CONFIG: '/home/runner/.docker-ci' })
+  })
+
+  it('warns about a failed logout, goes on with the others and never fails the job', async () => {
+    exec.answerDocker(args =>
+      args.at(-1) === EU_A ? { exitCode: 1, stderr: `Not logged in to ${EU_A}\n` } : { exitCode: 0 }
+    )
+    core.presetState('registries', JSON.stringify([EU_A, PUBLIC]))
+    await run()
+    expect(loggedOut()).toEqual([`docker logout ${EU_A}`, `docker logout ${PUBLIC}`])
+    expect(core.warning).toHaveBeenCalledExactlyOnceWith(`Could not log out of ${EU_A}: Not logged in to ${EU_A}`)
+    expect(core.info).toHaveBeenCalledExactlyOnceWith(`Logged out of ${PUBLIC}`)
+    expect(core.setFailed).not.toHaveBeenCalled()
+  })
+
+  it('warns, and does not fail, when docker is gone by the end of the job', async () => {
+    exec.answerDocker(() => new Error('Unable to locate executable file: docker.'))
+    core.presetState('registries', JSON.stringify([EU_A, US_A]))
+    await expect(run()).resolves.toBeUndefined()
+    expect(core.warning.mock.calls).toEqual([
+      [`Could not log out of ${EU_A}: ${DOCKER_MISSING_HELP}`],
+      [`Could not log out of ${US_A}: ${DOCKER_MISSING_HELP}`]
+    ])
+    expect(core.setFailed).not.toHaveBeenCalled()
+  })
+
+  it('logs out of a comma-joined list saved by amazon-ecr-login', async () => {
+    core.presetState('registries', `${EU_A},${PUBLIC}`)
+    await run()
+    expect(loggedOut()).toEqual([`docker logout ${EU_A}`, `docker logout ${PUBLIC}`])
+  })
+
+  it.each([
+    ['no state', undefined],
+    ['an empty list', '[]']
+  ])('does nothing, quietly, with %s', async (_label, saved) => {
+    if (saved !== undefined) core.presetState('registries', saved)
+    await run()
+    expect(exec.getExecOutput).not.toHaveBeenCalled()
+    expect(core.info).not.toHaveBeenCalled()
+    expect(core.warning).not.toHaveBeenCalled()
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(core.debug).toHaveBeenCalledExactlyOnceWith('No registries to log out of.')
+  })
+})

@@ -1,0 +1,169 @@
+import * as http from 'node:http'
+import * as https from 'node:https'
+import { describe, expect, it } from 'vitest'
+import { createAgents, proxyEnvironment, proxySecrets, redactProxyUrl, resolveProxy } from '../src/proxy.js'
+
+describe('resolveProxy', () => {
+  it.each([
+    [
+      'the input over every variable',
+      'http://input:3128',
+      { https_proxy: 'http://env:1' },
+      'http://input:3128',
+      'http-proxy'
+    ],
+    [
+      'https_proxy over HTTPS_PROXY',
+      '',
+      { https_proxy: 'http://lower:1', HTTPS_PROXY: 'http://upper:2' },
+      'http://lower:1',
+      'https_proxy'
+    ],
+    [
+      'HTTPS_PROXY over http_proxy',
+      '',
+      { HTTPS_PROXY: 'http://https:1', http_proxy: 'http://http:2' },
+      'http://https:1',
+      'HTTPS_PROXY'
+    ],
+    [
+      'http_proxy over HTTP_PROXY',
+      '',
+      { http_proxy: 'http://lower:1', HTTP_PROXY: 'http://upper:2' },
+      'http://lower:1',
+      'http_proxy'
+    ],
+    ['HTTP_PROXY when no HTTPS proxy is set', '', { HTTP_PROXY: 'http://only:3128' }, 'http://only:3128', 'HTTP_PROXY'],
+    [
+      'a set variable over a blank one',
+      '',
+      { https_proxy: '  ', HTTPS_PROXY: 'http://upper:2' },
+      'http://upper:2',
+      'HTTPS_PROXY'
+    ],
+    ['http:// added to a bare host', 'proxy.internal:3128', {}, 'http://proxy.internal:3128', 'http-proxy'],
+    [
+      'http:// added to a bare variable',
+      '',
+      { HTTPS_PROXY: 'user:pw@proxy:8080' },
+      'http://user:pw@proxy:8080',
+      'HTTPS_PROXY'
+    ],
+    ['an https:// scheme kept', '', { https_proxy: 'https://proxy:443' }, 'https://proxy:443', 'https_proxy'],
+    ['a socks scheme kept', 'socks5://proxy:1080', {}, 'socks5://proxy:1080', 'http-proxy'],
+    ['a variable trimmed', '', { HTTPS_PROXY: ' http://proxy:3128 \n' }, 'http://proxy:3128', 'HTTPS_PROXY']
+  ])('takes %s', (_label, input, env, url, source) => {
+    expect(resolveProxy(input || undefined, env)).toEqual({ url, source, noProxy: undefined })
+  })
+
+  it('uses no proxy when neither the input nor a variable sets one', () => {
+    expect(resolveProxy(undefined, {})).toEqual({ noProxy: undefined })
+    expect(resolveProxy('', { HTTPS_PROXY: '' })).toEqual({ noProxy: undefined })
+  })
+
+  it.each([
+    [{ no_proxy: 'localhost,.internal', NO_PROXY: 'other' }, 'localhost,.internal'],
+    [{ NO_PROXY: '169.254.169.254' }, '169.254.169.254'],
+    [{ no_proxy: ' ', NO_PROXY: '.corp' }, '.corp']
+  ])('keeps the bypass list of %j', (env, noProxy) => {
+    expect(resolveProxy(undefined, { HTTPS_PROXY: 'http://p:1', ...env })).toEqual({
+      url: 'http://p:1',
+      source: 'HTTPS_PROXY',
+      noProxy
+    })
+    expect(resolveProxy(undefined, env)).toEqual({ noProxy })
+  })
+})
+
+describe('proxySecrets', () => {
+  it.each([
+    ['http://user:s3cret@proxy:3128', ['s3cret']],
+    ['http://user:p%40ss%20word@proxy:3128', ['p%40ss%20word', 'p@ss word']],
+    ['http://user:p@ss@proxy:3128', ['p%40ss', 'p@ss']],
+    ['http://user:p%zz@proxy:3128', ['p%zz']],
+    ['http://user:100%@proxy:3128', ['100%']]
+  ])('gives the password of %s as written and decoded', (url, secrets) => {
+    expect(proxySecrets({ url })).toEqual(secrets)
+  })
+
+  it.each([
+    [undefined, 'no proxy'],
+    ['http://proxy:3128', 'no user info'],
+    ['http://user@proxy:3128', 'a user without a password'],
+    ['http://user:pw@proxy:99999', 'an unparseable URL']
+  ])('gives nothing for %s (%s)', (url, label) => {
+    expect(proxySecrets({ url }), label).toEqual([])
+  })
+})
+
+describe('redactProxyUrl', () => {
+  it.each([
+    ['http://user:s3cret@proxy:3128', 'http://user:***@proxy:3128', 's3cret'],
+    ['http://user:p%40ss@proxy:3128/', 'http://user:***@proxy:3128', 'p%40ss'],
+    ['https://proxy.internal:8443', 'https://proxy.internal:8443', undefined],
+    ['http://user@proxy:3128', 'http://user@proxy:3128', undefined],
+    ['http://user:pw@proxy:99999', '(unparseable proxy URL)', 'pw']
+  ])('shows %s as %s', (url, shown, password) => {
+    const redacted = redactProxyUrl(url)
+    expect(redacted).toBe(shown)
+    if (password) expect(redacted).not.toContain(password)
+  })
+
+  it('never shows a password, in any of its forms', () => {
+    for (const url of ['http://u:hunter2@p:1', 'http://u:hunter2%21@p:1/', 'socks5://u:hunter2@p:1080']) {
+      for (const secret of proxySecrets({ url })) expect(redactProxyUrl(url)).not.toContain(secret)
+    }
+  })
+})
+
+describe('proxyEnvironment', () => {
+  it('points docker at the proxy in both cases of every variable', () => {
+    expect(
+      proxyEnvironment({ url: 'http://proxy:3128', source: 'http-proxy', noProxy: 'localhost,.internal' })
+    ).toEqual({
+      HTTPS_PROXY: 'http://proxy:3128',
+      https_proxy: 'http://proxy:3128',
+      HTTP_PROXY: 'http://proxy:3128',
+      http_proxy: 'http://proxy:3128',
+      NO_PROXY: 'localhost,.internal',
+      no_proxy: 'localhost,.internal'
+    })
+  })
+
+  it('sets nothing without a proxy, and only the bypass list when that is all there is', () => {
+    expect(proxyEnvironment({})).toEqual({})
+    expect(proxyEnvironment({ noProxy: '.internal' })).toEqual({ NO_PROXY: '.internal', no_proxy: '.internal' })
+  })
+})
+
+// `options` is there at run time but not in @types/node 20.
+function optionsOf(agent: http.Agent): http.AgentOptions & { proxyEnv?: unknown } {
+  return (agent as http.Agent & { options: http.AgentOptions }).options
+}
+
+describe('createAgents', () => {
+  it('makes one keep-alive agent per protocol', () => {
+    const agents = createAgents({})
+    try {
+      expect(agents.http).toBeInstanceOf(http.Agent)
+      expect(agents.https).toBeInstanceOf(https.Agent)
+      expect(optionsOf(agents.http)).toMatchObject({ keepAlive: true, proxyEnv: undefined })
+      expect(optionsOf(agents.https)).toMatchObject({ keepAlive: true, proxyEnv: undefined })
+    } finally {
+      agents.http.destroy()
+      agents.https.destroy()
+    }
+  })
+
+  it('hands the proxy and its bypass list to the agents', () => {
+    const agents = createAgents({ url: 'http://proxy:3128', noProxy: '.internal' })
+    const proxyEnv = { HTTPS_PROXY: 'http://proxy:3128', HTTP_PROXY: 'http://proxy:3128', NO_PROXY: '.internal' }
+    try {
+      expect(optionsOf(agents.http)).toMatchObject({ keepAlive: true, proxyEnv })
+      expect(optionsOf(agents.https)).toMatchObject({ keepAlive: true, proxyEnv })
+    } finally {
+      agents.http.destroy()
+      agents.https.destroy()
+    }
+  })
+})

@@ -1,0 +1,54 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import * as core from './fixtures/core.js'
+import { registriesToLogOut, saveRegistriesToLogOut } from '../src/state.js'
+
+vi.mock('@actions/core', () => import('./fixtures/core.js'))
+
+const HOST_A = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
+const HOST_B = 'public.ecr.aws'
+
+beforeEach(() => core.resetCore())
+
+describe('saveRegistriesToLogOut', () => {
+  it('saves the hosts as a JSON list under one key', () => {
+    saveRegistriesToLogOut([HOST_A, HOST_B])
+    expect(core.saveState).toHaveBeenCalledExactlyOnceWith('registries', JSON.stringify([HOST_A, HOST_B]))
+  })
+
+  it('overwrites what it saved before, so the last list wins', () => {
+    saveRegistriesToLogOut([HOST_A])
+    saveRegistriesToLogOut([HOST_A, HOST_B])
+    expect(registriesToLogOut()).toEqual([HOST_A, HOST_B])
+  })
+})
+
+describe('registriesToLogOut', () => {
+  it('reads back what main saved', () => {
+    saveRegistriesToLogOut([HOST_B, HOST_A])
+    expect(registriesToLogOut()).toEqual([HOST_B, HOST_A])
+    expect(core.getState).toHaveBeenCalledWith('registries')
+  })
+
+  it('is empty when main saved nothing', () => {
+    expect(registriesToLogOut()).toEqual([])
+  })
+
+  it('is empty for an empty list', () => {
+    core.presetState('registries', '[]')
+    expect(registriesToLogOut()).toEqual([])
+  })
+
+  it('drops entries that are not host names', () => {
+    core.presetState('registries', JSON.stringify([HOST_A, '', 42, null, HOST_B]))
+    expect(registriesToLogOut()).toEqual([HOST_A, HOST_B])
+  })
+
+  it.each([
+    [`${HOST_A},${HOST_B}`, [HOST_A, HOST_B]],
+    [` ${HOST_A} , ,${HOST_B},`, [HOST_A, HOST_B]],
+    [HOST_A, [HOST_A]]
+  ])('reads a comma-joined list %j as amazon-ecr-login saves it', (saved, hosts) => {
+    core.presetState('registries', saved)
+    expect(registriesToLogOut()).toEqual(hosts)
+  })
+})
