@@ -34,3 +34,20 @@ describe('dist/', () => {
     120_000
   )
 })
+
+describe('what the bundles leave out', () => {
+  const sources = readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })
+    .filter(entry => entry.isFile() && entry.name.endsWith('.ts') && !entry.parentPath.includes('stubs'))
+    .map(entry => readFileSync(join(entry.parentPath, entry.name), 'utf8'))
+
+  it('never calls core.getIDToken, whose HTTP client the bundles replace with a stub (src/stubs/http-client.ts)', () => {
+    expect(sources.filter(source => /\bgetIDToken\(|from '@actions\/http-client/.test(source))).toEqual([])
+  })
+
+  it.each(['main', 'post'])('dist/%s carries neither undici nor @actions/http-client', entry => {
+    for (const file of filesUnder(join(root, 'dist', entry))) {
+      const code = readFileSync(join(root, 'dist', entry, file), 'utf8')
+      expect(code, `dist/${entry}/${file}`).not.toMatch(/undici|HttpClientError/)
+    }
+  })
+})

@@ -366,6 +366,12 @@ describe('readInputs: registry-type', () => {
     expect(read({ 'registry-type': 'Private', 'aws-region': 'eu-west-1' }).registries[0].kind).toBe('private')
   })
 
+  it.each(['PUBLICK', 'Private-ECR', 'BOTH'])('quotes a bad registry-type %s as written, not lower-cased', written => {
+    expect(errorOf({ 'aws-region': 'eu-west-1', 'registry-type': written }).message).toBe(
+      `registry-type: '${written}' is not a registry type. Use private or public.`
+    )
+  })
+
   it('ignores registries with a warning when registry-type is public', () => {
     const inputs = read({ 'registry-type': 'public', registries: `${A}.dkr.ecr.eu-west-1.amazonaws.com` })
     expect(inputs.registries.map(registry => registry.host)).toEqual(['public.ecr.aws'])

@@ -184,24 +184,78 @@ describe('metadata validation (script/validate-metadata.ts)', () => {
     expect(files).toEqual(['action.yml', ...workflowFiles, join('.github', 'dependabot.yml')])
   })
 
+  it('uses only our own schemas, written from GitHub documentation, no copied ones', () => {
+    expect(readdirSync(join(root, 'schemas')).sort()).toEqual([
+      'README.md',
+      'action.schema.json',
+      'dependabot.schema.json'
+    ])
+    for (const name of ['action.schema.json', 'dependabot.schema.json']) {
+      const schema = JSON.parse(read(join('schemas', name))) as { $comment?: string }
+      expect(schema.$comment, name).toMatch(/^Written for this repository from GitHub's documentation/)
+    }
+  })
+
   it.each(metadataFiles().map(({ file, kind }) => [relative(root, file), kind] as const))(
-    '%s is valid against the %s schema',
-    (file, kind) => {
-      expect(validateFile(join(root, file), kind)).toEqual([])
+    '%s passes the %s check',
+    async (file, kind) => {
+      expect(await validateFile(join(root, file), kind)).toEqual([])
     }
   )
 
+  const workflow = (job: string): string => `on: push\njobs:\n  a:\n${job}`
   it.each([
-    ['action.yml', read('action.yml').replace("using: 'node24'", "using: 'node99'"), /\/runs\/using must be one of/],
-    ['action.yml', read('action.yml').replace('runs:', 'run:'), /unknown key 'run'/],
-    ['ci.yml', 'on: push\njobs:\n  a:\n    runs-onn: ubuntu-latest\n    steps:\n      - run: true\n', /runs-on/],
-    ['ci.yml', 'on: push\njobs:\n  a:\n    runs-on: [\n', /YAML:/],
-    ['dependabot.yml', 'version: 2\nupdates:\n  - package-ecosystem: npm\n', /missing required key/]
-  ])('rejects a broken %s (%#)', (name, text, expected) => {
+    // action.yml, against schemas/action.schema.json
+    ['action.yml', read('action.yml').replace('runs:', 'run:'), /^action\.yml:\d+: \(top level\): unknown key 'run'/m],
+    [
+      'action.yml',
+      read('action.yml').replace('branding:', 'brandingg:'),
+      /^action\.yml:4: \(top level\): unknown key 'brandingg'/m
+    ],
+    [
+      'action.yml',
+      read('action.yml').replace("using: 'node24'", "using: 'node99'"),
+      /^action\.yml:\d+: \/runs\/using must be one of: node20, node24, composite, docker/m
+    ],
+    ['action.yml', read('action.yml').replace('  audience:', '  1audience:'), /key '1audience' must match pattern/],
+    // workflows, with actionlint
+    [
+      'ci.yml',
+      workflow('    runs-onn: ubuntu-latest\n    steps:\n      - run: true\n'),
+      /^ci\.yml:4: unexpected key "runs-onn" for "job" section/m
+    ],
+    [
+      'ci.yml',
+      workflow('    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ foo.bar }}\n'),
+      /^ci\.yml:6: undefined variable "foo"/m
+    ],
+    [
+      'ci.yml',
+      workflow('    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.x ==== 1 }}\n'),
+      /^ci\.yml:6: .*\(actionlint expression\)$/m
+    ],
+    ['ci.yml', workflow('    runs-on: [\n'), /^ci\.yml:5: YAML:/m],
+    // dependabot.yml, against schemas/dependabot.schema.json
+    [
+      'dependabot.yml',
+      'version: 2\nupdates:\n  - package-ecosystem: npm\n',
+      /^dependabot\.yml:3: \/updates\/0: missing required key 'schedule'/m
+    ],
+    [
+      'dependabot.yml',
+      read('.github/dependabot.yml').replace('package-ecosystem: npm', 'package-ecosystem: npmm'),
+      /^dependabot\.yml:\d+: \/updates\/0\/package-ecosystem must be one of: .*\bnpm\b/m
+    ],
+    [
+      'dependabot.yml',
+      read('.github/dependabot.yml').replace('interval: weekly', 'interval: fortnightly'),
+      /\/updates\/0\/schedule\/interval must be one of/
+    ]
+  ])('rejects a broken %s (%#)', async (name, text, expected) => {
     const file = join(dir, name)
     writeFileSync(file, text)
-    const problems = validateFile(file)
+    const problems = await validateFile(file)
     expect(problems.length).toBeGreaterThan(0)
-    expect(problems.join('\n')).toMatch(expected)
+    expect(problems.join('\n').replaceAll(`${dir}/`, '')).toMatch(expected)
   })
 })

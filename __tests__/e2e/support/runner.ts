@@ -89,6 +89,8 @@ function loadAction(dir: string): ActionSpec {
 export interface JobOptions {
   /** Variables for every step (undefined removes one from the defaults). */
   env?: Env
+  /** Flags for Node before the action's script, e.g. a preload that records peak memory. */
+  nodeOptions?: string[]
   /** Docker config folder; a fresh empty one by default. */
   dockerConfig?: string
 }
@@ -109,6 +111,7 @@ export class Job {
     env: Env
   }[] = []
   private readonly env: Env
+  private readonly nodeOptions: string[]
 
   constructor(
     readonly peers: PeersInfo,
@@ -120,6 +123,7 @@ export class Job {
     // Empty AWS files: the SDK must find nothing but what a scenario gives it.
     writeFileSync(join(this.dir, 'home', '.aws', 'config'), '')
     writeFileSync(join(this.dir, 'home', '.aws', 'credentials'), '')
+    this.nodeOptions = options.nodeOptions ?? []
     this.dockerConfig = options.dockerConfig ?? join(this.dir, 'docker')
     mkdirSync(this.dockerConfig, { recursive: true })
     this.env = {
@@ -244,15 +248,27 @@ export class Job {
     }
   }
 
-  private runShell(name: string, script: string, env: Env): Promise<StepResult> {
+  /** Runs a shell script as a `run:` step of this job (same namespace, environment and files). */
+  runShell(name: string, script: string, env: Env = {}): Promise<StepResult> {
     return this.spawnStep(name, 'bash', ['-e', '-c', script], env)
   }
 
   private runScript(name: string, script: string, env: Env): Promise<StepResult> {
-    return this.spawnStep(name, this.peers.node24, [script], env)
+    return this.spawnStep(name, this.peers.node24, [...this.nodeOptions, script], env)
   }
 
-  private async spawnStep(name: string, command: string, args: string[], env: Env): Promise<StepResult> {
+  /** Runs any command as a step of this job (same namespace, environment and files); `input` goes to its stdin. */
+  runCommand(name: string, command: string, args: string[], env: Env = {}, input?: string): Promise<StepResult> {
+    return this.spawnStep(name, command, args, env, input)
+  }
+
+  private async spawnStep(
+    name: string,
+    command: string,
+    args: string[],
+    env: Env,
+    input?: string
+  ): Promise<StepResult> {
     const files = { output: '', state: '', env: '' }
     const stepDir = join(this.dir, `step-${this.steps.length + 1}`)
     mkdirSync(stepDir, { recursive: true })
@@ -289,12 +305,13 @@ export class Job {
             command,
             ...args
           ],
-          { env: cleanEnv, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }
+          { env: cleanEnv, cwd: REPO_ROOT, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] }
         )
+        if (input !== undefined) child.stdin?.end(input)
         let out = ''
         let err = ''
-        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-        child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+        child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
+        child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()))
         child.on('error', fail)
         child.on('close', code => done({ exitCode: code ?? -1, stdout: out, stderr: err }))
       }

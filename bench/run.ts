@@ -1,0 +1,257 @@
+// `npm run bench`: the action's steps against the e2e peers, interleaved round by round with the
+// floor they are judged against, in one process tree. Prints a table and writes bench/RESULTS.md.
+//
+//   npm run bench                # 15 rounds
+//   npm run bench -- --rounds 25
+//
+// The floor for one login is `node -e 0` (Node 24) and one `docker login --password-stdin` to the
+// same local registry. Every step runs as the e2e runner emulator runs it (a private mount
+// namespace whose /etc/hosts points the ECR hosts at local registries); the floor's two processes
+// run as two such steps, so one wrapper's cost (a step running `true`) is taken off their sum.
+
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { join, relative } from 'node:path'
+import { OidcServer } from '../__tests__/e2e/support/oidc-server.js'
+import { HOSTS, motoPassword, type RunningPeers, startPeers } from '../__tests__/e2e/support/peers.js'
+import { type Env, Job, REPO_ROOT, type StepResult } from '../__tests__/e2e/support/runner.js'
+
+const ROUNDS = Number(/--rounds[= ](\d+)/.exec(process.argv.slice(2).join(' '))?.[1] ?? 15)
+const PEAK_RSS = join(REPO_ROOT, 'bench', 'peak-rss.mjs')
+const FIVE = [HOSTS.default, HOSTS.euA, HOSTS.euB, HOSTS.usA, HOSTS.usB]
+const ROLE = 'arn:aws:iam::123456789012:role/gha-ecr-push'
+const AMBIENT: Env = {
+  AWS_ACCESS_KEY_ID: 'AKIABENCHEXAMPLE0001',
+  AWS_SECRET_ACCESS_KEY: 'bench/secret/key/000000000000000001'
+}
+
+interface Sample {
+  ms: number
+  rssKiB?: number
+}
+
+type CaseName =
+  | 'wrapper (true)'
+  | 'node -e 0'
+  | 'docker login'
+  | 'docker logout'
+  | 'main, env credentials, 1 registry'
+  | 'main, OIDC, 1 registry'
+  | 'main, 5 registries in 2 regions'
+  | 'post, 5 registries'
+
+const samples = new Map<CaseName, Sample[]>()
+
+function record(name: CaseName, step: StepResult, rssFile?: string, line: 'only' | 'last' = 'only'): void {
+  if (step.exitCode !== 0) throw new Error(`${name} failed (exit ${step.exitCode}):\n${step.log}`)
+  let rssKiB: number | undefined
+  if (rssFile) {
+    const lines = readFileSync(rssFile, 'utf8').trim().split('\n').map(Number)
+    if (line === 'only' && lines.length !== 1)
+      throw new Error(`${name}: expected one peak-RSS line, got ${lines.length}`)
+    rssKiB = lines[lines.length - 1]
+    rmSync(rssFile)
+  }
+  samples.set(name, [...(samples.get(name) ?? []), { ms: step.durationMs, rssKiB }])
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+async function round(peers: RunningPeers, oidc: OidcServer, order: number): Promise<void> {
+  const base: Env = {
+    AWS_ENDPOINT_URL_STS: peers.info.motoUrl,
+    AWS_ENDPOINT_URL_ECR: peers.info.motoUrl,
+    RUNNER_DEBUG: undefined
+  }
+  const newJob = (env: Env = {}): { job: Job; rssFile: string } => {
+    const job = new Job(peers.info, { env: { ...base, ...env }, nodeOptions: ['--import', PEAK_RSS] })
+    const rssFile = join(job.dir, 'peak-rss')
+    return { job, rssFile }
+  }
+  const cases: [CaseName, () => Promise<void>][] = [
+    [
+      'wrapper (true)',
+      async () => {
+        const { job } = newJob()
+        record('wrapper (true)', await job.runCommand('true', 'true', []))
+      }
+    ],
+    [
+      'node -e 0',
+      async () => {
+        const { job, rssFile } = newJob()
+        const step = await job.runCommand('node -e 0', peers.info.node24, ['--import', PEAK_RSS, '-e', '0'], {
+          BENCH_RSS_FILE: rssFile
+        })
+        record('node -e 0', step, rssFile)
+      }
+    ],
+    [
+      'docker login',
+      async () => {
+        const { job } = newJob()
+        const args = ['login', '--username', 'AWS', '--password-stdin', HOSTS.euA]
+        record('docker login', await job.runCommand('docker login', 'docker', args, {}, motoPassword(HOSTS.euA)))
+      }
+    ],
+    [
+      'docker logout',
+      async () => {
+        const { job } = newJob()
+        await job.runCommand(
+          'docker login',
+          'docker',
+          ['login', '-u', 'AWS', '--password-stdin', HOSTS.euA],
+          {},
+          motoPassword(HOSTS.euA)
+        )
+        record('docker logout', await job.runCommand('docker logout', 'docker', ['logout', HOSTS.euA]))
+      }
+    ],
+    [
+      'main, env credentials, 1 registry',
+      async () => {
+        const { job, rssFile } = newJob({ ...AMBIENT })
+        const step = await job.uses(REPO_ROOT, { registries: HOSTS.euA }, { BENCH_RSS_FILE: rssFile })
+        record('main, env credentials, 1 registry', step, rssFile)
+      }
+    ],
+    [
+      'main, OIDC, 1 registry',
+      async () => {
+        const { job, rssFile } = newJob({
+          ACTIONS_ID_TOKEN_REQUEST_URL: oidc.url,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken
+        })
+        const step = await job.uses(
+          REPO_ROOT,
+          { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' },
+          { BENCH_RSS_FILE: rssFile }
+        )
+        record('main, OIDC, 1 registry', step, rssFile)
+      }
+    ],
+    [
+      'main, 5 registries in 2 regions',
+      async () => {
+        const { job, rssFile } = newJob({ ...AMBIENT })
+        const step = await job.uses(REPO_ROOT, { registries: FIVE.join(',') }, { BENCH_RSS_FILE: rssFile })
+        record('main, 5 registries in 2 regions', step, rssFile)
+      }
+    ],
+    [
+      'post, 5 registries',
+      async () => {
+        const { job, rssFile } = newJob({ ...AMBIENT })
+        // The post step runs with main's environment, so both append to the file: post's line is last.
+        const main = await job.uses(REPO_ROOT, { registries: FIVE.join(',') }, { BENCH_RSS_FILE: rssFile })
+        if (main.exitCode !== 0) throw new Error(`main before post failed:\n${main.log}`)
+        const [post] = await job.finish()
+        record('post, 5 registries', post, rssFile, 'last')
+      }
+    ]
+  ]
+  // Rotate the order each round, so that no case always runs first or after the same one.
+  for (let i = 0; i < cases.length; i++) await cases[(i + order) % cases.length][1]()
+}
+
+function distSizes(): { file: string; bytes: number }[] {
+  const dist = join(REPO_ROOT, 'dist')
+  return readdirSync(dist, { recursive: true, withFileTypes: true })
+    .filter(entry => entry.isFile())
+    .map(entry => {
+      const file = join(entry.parentPath, entry.name)
+      return { file: relative(REPO_ROOT, file), bytes: statSync(file).size }
+    })
+    .sort((a, b) => a.file.localeCompare(b.file))
+}
+
+function report(node24: string): string {
+  const ms = (name: CaseName): number[] => (samples.get(name) ?? []).map(sample => sample.ms)
+  const wrapper = median(ms('wrapper (true)'))
+  const rounds = ms('node -e 0').length
+  // Per round: the floor is node + login minus the one wrapper counted twice.
+  const floors = ms('node -e 0').map((node, i) => node + ms('docker login')[i] - ms('wrapper (true)')[i])
+  const floor = median(floors)
+  const bareLogin = median(ms('docker login')) - wrapper
+  const bareLogout = median(ms('docker logout')) - wrapper
+  const node = median(ms('node -e 0'))
+  const oneRegistry = median(ms('main, env credentials, 1 registry'))
+
+  const targets: Partial<Record<CaseName, { limit: number; text: string }>> = {
+    'main, env credentials, 1 registry': { limit: 1.6 * floor, text: '≤ 1.6 × floor' },
+    'main, OIDC, 1 registry': { limit: 1.9 * floor, text: '≤ 1.9 × floor' },
+    'main, 5 registries in 2 regions': {
+      limit: oneRegistry + 4 * bareLogin,
+      text: `≤ 1-registry case + 4 × bare login = ${(oneRegistry + 4 * bareLogin).toFixed(0)} ms`
+    },
+    'post, 5 registries': {
+      limit: (node + 5 * bareLogout) * 1.25,
+      text: `≤ (node -e 0 + 5 × bare logout) × 1.25 = ${((node + 5 * bareLogout) * 1.25).toFixed(0)} ms`
+    }
+  }
+  const rows = [...samples.entries()].map(([name, list]) => {
+    const values = list.map(sample => sample.ms)
+    const rss = list.flatMap(sample => (sample.rssKiB ? [sample.rssKiB / 1024] : []))
+    const target = targets[name]
+    const verdict = target ? `${target.text}: ${median(values) <= target.limit ? 'met' : '**not met**'}` : ''
+    return `| ${name} | ${median(values).toFixed(0)} | ${Math.min(...values)}–${Math.max(...values)} | ${(median(values) / floor).toFixed(2)}× | ${rss.length ? Math.max(...rss).toFixed(1) : '–'} | ${verdict} |`
+  })
+  const sizes = distSizes()
+  const total = sizes.reduce((sum, size) => sum + size.bytes, 0)
+  const docker = execFileSync('docker', ['--version'], { encoding: 'utf8' }).trim()
+  const nodeVersion = execFileSync(node24, ['--version'], { encoding: 'utf8' }).trim()
+  return [
+    '# Benchmark results',
+    '',
+    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${rounds} interleaved rounds, medians.`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${nodeVersion} for the steps; ${docker}.`,
+    '',
+    `**Floor** (node -e 0 + one docker login, one wrapper): median ${floor.toFixed(0)} ms. ` +
+      `Bare docker login ${bareLogin.toFixed(0)} ms, bare docker logout ${bareLogout.toFixed(0)} ms, ` +
+      `the step wrapper (unshare + mount + exec) ${wrapper.toFixed(0)} ms; every step below includes one wrapper.`,
+    '',
+    '| case | median ms | min–max ms | × floor | peak RSS MiB | target |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Peak RSS is the Node process's own (process.resourceUsage().maxRSS at exit), not docker's.`,
+    '',
+    '## dist/',
+    '',
+    '| file | bytes |',
+    '|---|---|',
+    ...sizes.map(size => `| ${size.file} | ${size.bytes} |`),
+    `| **all of dist/** | **${total}** (target ≤ 900000: ${total <= 900_000 ? 'met' : '**not met**'}) |`,
+    ''
+  ].join('\n')
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`Starting peers…\n`)
+  const peers = await startPeers()
+  const oidc = new OidcServer()
+  try {
+    await oidc.start()
+    // One warm-up round, not recorded: the first start of anything pays for cold caches.
+    await round(peers, oidc, 0)
+    samples.clear()
+    for (let i = 0; i < ROUNDS; i++) {
+      await round(peers, oidc, i)
+      process.stdout.write(`round ${i + 1}/${ROUNDS}\n`)
+    }
+    const markdown = report(peers.info.node24)
+    writeFileSync(join(REPO_ROOT, 'bench', 'RESULTS.md'), markdown)
+    process.stdout.write(`\n${markdown}`)
+  } finally {
+    await oidc.stop()
+    await peers.stop()
+  }
+}
+
+await main()
