@@ -5,7 +5,9 @@ import * as core from './fixtures/core.js'
 import { ActionError } from '../src/errors.js'
 import type { WebIdentitySettings } from '../src/inputs.js'
 import { MISSING_TOKEN_HELP } from '../src/oidc.js'
-import { assumeRoleWithWebIdentity, describeStsError } from '../src/web-identity.js'
+import { resolveCredentials } from '../src/credentials.js'
+import type { Inputs } from '../src/inputs.js'
+import { describeStsError } from '../src/web-identity.js'
 import { callContext, fakeJwt, fastRetry, GITHUB_CLAIMS, stsError } from './fixtures/aws.js'
 import { startTokenServer, tokenAnswer, type TokenServer } from './fixtures/token-server.js'
 
@@ -30,10 +32,12 @@ const ISSUED = {
 let server: TokenServer
 let dispose: () => void = () => undefined
 
+/** The OIDC path end to end, as main takes it: token request, then STS (src/credentials.ts). */
 async function assume(settings = SETTINGS, maxAttempts = 3) {
   const made = callContext(fastRetry(maxAttempts))
   dispose = made.dispose
-  return assumeRoleWithWebIdentity(settings, 'eu-west-1', made.context)
+  const inputs = { webIdentity: settings, region: 'eu-west-1', registries: [] } as unknown as Inputs
+  return resolveCredentials(inputs, made.context)
 }
 
 async function failure(settings = SETTINGS, maxAttempts = 3): Promise<ActionError> {

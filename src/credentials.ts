@@ -6,6 +6,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node'
 import { type AwsCredentials, type CallContext, maskCredentials } from './aws.js'
 import { ActionError, messageOf } from './errors.js'
 import type { Inputs } from './inputs.js'
+import { oidcRequestFromEnv, requestIdToken } from './oidc.js'
 
 export const NO_CREDENTIALS_HELP =
   'No AWS credentials found. Either set role-to-assume (and give the job ' +
@@ -37,11 +38,17 @@ export function describeSource(credentials: object): string {
 
 /** Resolves credentials once for every client in the step; masks the secret parts. */
 export async function resolveCredentials(inputs: Inputs, context: CallContext): Promise<AwsCredentials> {
-  if (inputs.webIdentity) {
-    // Loaded only when needed: OIDC and STS code costs start-up time that other runs need not pay.
-    const { assumeRoleWithWebIdentity } = await import('./web-identity.js')
+  const { webIdentity } = inputs
+  if (webIdentity) {
+    const request = oidcRequestFromEnv(process.env)
+    core.info(`Assuming ${webIdentity.roleArn} with GitHub's OIDC token (audience ${webIdentity.audience})`)
+    // The STS client is loaded only for OIDC, and while the token request is in flight.
+    const stsModule = import('./web-identity.js')
+    stsModule.catch(() => undefined)
+    const token = await requestIdToken(request, webIdentity.audience, context)
+    const { assumeRoleWithWebIdentity } = await stsModule
     const stsRegion = inputs.region ?? inputs.registries[0].region
-    return assumeRoleWithWebIdentity(inputs.webIdentity, stsRegion, context)
+    return assumeRoleWithWebIdentity(webIdentity, token, stsRegion, context)
   }
 
   let credentials: AwsCredentials

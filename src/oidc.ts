@@ -6,7 +6,8 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import { ActionError, messageOf } from './errors.js'
 import { type Agents, PROXY_REFUSED_HELP } from './proxy.js'
-import { TransientError } from './retry.js'
+import type { CallContext } from './aws.js'
+import { TransientError, withRetry } from './retry.js'
 
 export const MISSING_TOKEN_HELP =
   'role-to-assume is set, but this job cannot get a GitHub OIDC token: the runner did not set ' +
@@ -104,4 +105,12 @@ export async function fetchIdToken(
   }
   core.setSecret(token)
   return token
+}
+
+/** The job's ID token for `audience`, retried on transient failures. */
+export function requestIdToken(request: OidcRequest, audience: string, context: CallContext): Promise<string> {
+  return withRetry("GitHub's OIDC token request", signal => fetchIdToken(request, audience, context.agents, signal), {
+    policy: context.retry,
+    deadline: context.deadline
+  })
 }

@@ -13,7 +13,7 @@ import {
 } from './aws.js'
 import { ActionError } from './errors.js'
 import type { WebIdentitySettings } from './inputs.js'
-import { decodeClaims, fetchIdToken, oidcRequestFromEnv, type TokenClaims } from './oidc.js'
+import { decodeClaims, type TokenClaims } from './oidc.js'
 import { withRetry } from './retry.js'
 
 function claimsText(claims: TokenClaims | undefined): string {
@@ -57,19 +57,14 @@ export function describeStsError(
   }
 }
 
+/** Exchanges GitHub's OIDC token for temporary credentials, masked the moment they arrive. */
 export async function assumeRoleWithWebIdentity(
   settings: WebIdentitySettings,
+  token: string,
   region: string,
   context: CallContext
 ): Promise<AwsCredentials> {
-  const request = oidcRequestFromEnv(process.env)
-  core.info(`Assuming ${settings.roleArn} with GitHub's OIDC token (audience ${settings.audience})`)
   const policy = { policy: context.retry, deadline: context.deadline }
-  const token = await withRetry(
-    "GitHub's OIDC token request",
-    signal => fetchIdToken(request, settings.audience, context.agents, signal),
-    policy
-  )
   const claims = decodeClaims(token)
   core.debug(`OIDC token claims: ${claimsText(claims)}`)
 
