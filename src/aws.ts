@@ -2,7 +2,7 @@
 // policy and one deadline rule them all), the proxy-aware agents and per-attempt timeouts.
 
 import * as core from '@actions/core'
-import { type Agents, PROXY_REFUSED_HELP } from './proxy.js'
+import { type Agents, MAYBE_PROXY_REFUSED_HELP, PROXY_REFUSED_HELP } from './proxy.js'
 import type { Deadline, RetryPolicy } from './retry.js'
 
 export interface AwsCredentials {
@@ -62,10 +62,7 @@ export function describeAwsError(error: unknown): string {
   const status = shape.$metadata?.httpStatusCode
   if (status === 407) return PROXY_REFUSED_HELP
   if (shape.name === 'SyntaxError' && status !== undefined) {
-    const proxyHint =
-      status === 401
-        ? `; if a proxy is in the way, ${PROXY_REFUSED_HELP.replace(' (HTTP 407 Proxy Authentication Required)', '')}`
-        : ''
+    const proxyHint = status === 401 ? `; ${MAYBE_PROXY_REFUSED_HELP}` : ''
     return `an answer that is not from AWS (HTTP ${status})${proxyHint}`
   }
   const name = shape.Code ?? shape.name ?? 'Error'
