@@ -14,17 +14,19 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { cpus, totalmem } from 'node:os'
 import { join, relative } from 'node:path'
 import { OidcServer } from '../__tests__/e2e/support/oidc-server.js'
-import { HOSTS, motoPassword, type RunningPeers, startPeers } from '../__tests__/e2e/support/peers.js'
+import {
+  AMBIENT,
+  HOSTS,
+  motoPassword,
+  ROLE_ARN,
+  type RunningPeers,
+  startPeers
+} from '../__tests__/e2e/support/peers.js'
 import { type Env, Job, REPO_ROOT, type StepResult } from '../__tests__/e2e/support/runner.js'
 
 const ROUNDS = Number(/--rounds[= ](\d+)/.exec(process.argv.slice(2).join(' '))?.[1] ?? 15)
 const PEAK_RSS = join(REPO_ROOT, 'bench', 'peak-rss.mjs')
 const FIVE = [HOSTS.default, HOSTS.euA, HOSTS.euB, HOSTS.usA, HOSTS.usB]
-const ROLE = 'arn:aws:iam::123456789012:role/gha-ecr-push'
-const AMBIENT: Env = {
-  AWS_ACCESS_KEY_ID: 'AKIABENCHEXAMPLE0001',
-  AWS_SECRET_ACCESS_KEY: 'bench/secret/key/000000000000000001'
-}
 
 interface Sample {
   ms: number
@@ -130,7 +132,7 @@ async function round(peers: RunningPeers, oidc: OidcServer, order: number): Prom
         })
         const step = await job.uses(
           REPO_ROOT,
-          { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' },
+          { 'role-to-assume': ROLE_ARN, 'aws-region': 'eu-west-1' },
           { BENCH_RSS_FILE: rssFile }
         )
         record('main, OIDC, 1 registry', step, rssFile)

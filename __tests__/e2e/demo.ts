@@ -3,11 +3,11 @@
 // with OIDC as a workflow would, and prints what the workflow log would show.
 import { AwsFront } from './support/aws-front.js'
 import { OidcServer } from './support/oidc-server.js'
-import { startPeers } from './support/peers.js'
+import { ROLE_ARN, startPeers } from './support/peers.js'
 import { Job, REPO_ROOT, type StepResult } from './support/runner.js'
 
 const inputs = {
-  'role-to-assume': 'arn:aws:iam::123456789012:role/gha-ecr-push',
+  'role-to-assume': ROLE_ARN,
   'aws-region': 'eu-west-1'
 }
 

@@ -2,22 +2,14 @@
 // the post step (which succeeds) no credentials of ours are left behind.
 import { describe, expect, it } from 'vitest'
 import { awsErrorBody } from './support/aws-front.js'
-import { HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
-import type { Job } from './support/runner.js'
+import { expectCleanAfterPost, HOSTS, REPO_ROOT, ROLE_ARN, useHarness } from './support/harness.js'
 
 const h = useHarness()
-const ROLE = 'arn:aws:iam::123456789012:role/gha-ecr-push'
-
-async function expectCleanAfterPost(job: Job): Promise<void> {
-  const posts = await job.finish()
-  for (const post of posts) expect(post.exitCode, job.log).toBe(0)
-  expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([])
-}
 
 describe('errors a user can cause', () => {
   it('role-to-assume without the id-token permission says how to grant it', async () => {
     const job = h.job()
-    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' })
+    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE_ARN, 'aws-region': 'eu-west-1' })
     expect(main.exitCode).toBe(1)
     expect(main.log).toMatch(/^Error: role-to-assume is set, but this job cannot get a GitHub OIDC token/m)
     expect(main.log).toContain("'permissions: id-token: write'")
@@ -51,7 +43,7 @@ describe('errors a user can cause', () => {
   it('docker missing from PATH fails before any credentials are fetched', async () => {
     const job = h.job({ oidc: true, env: { PATH: '/usr/bin:/bin' } })
     const callsBefore = h.aws.calls.length
-    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' })
+    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE_ARN, 'aws-region': 'eu-west-1' })
     expect(main.exitCode).toBe(1)
     expect(main.log).toContain('Error: docker is not on PATH.')
     expect(h.aws.since(callsBefore)).toEqual([])
@@ -79,7 +71,7 @@ describe('errors a user can cause', () => {
       'to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action'
     h.aws.faults.add(call => call.service === 'ecr', [awsErrorBody('ecr', 'AccessDeniedException', denied)])
     const callsBefore = h.aws.calls.length
-    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' })
+    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE_ARN, 'aws-region': 'eu-west-1' })
     expect(main.exitCode).toBe(1)
     expect(main.log).toContain(
       `Error: ECR GetAuthorizationToken in eu-west-1 was refused (AccessDeniedException: ${denied}).`
@@ -96,9 +88,9 @@ describe('errors a user can cause', () => {
       [awsErrorBody('sts', 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity')]
     )
     const callsBefore = h.aws.calls.length
-    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' })
+    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE_ARN, 'aws-region': 'eu-west-1' })
     expect(main.exitCode).toBe(1)
-    expect(main.log).toContain(`Error: STS refused to let this workflow assume ${ROLE}`)
+    expect(main.log).toContain(`Error: STS refused to let this workflow assume ${ROLE_ARN}`)
     expect(main.log).toContain("Check the role's trust policy")
     expect(main.log).toContain('sub=repo:octo-org/octo-repo:ref:refs/heads/main, aud=sts.amazonaws.com')
     expect(h.aws.since(callsBefore).map(call => call.action)).toEqual(['AssumeRoleWithWebIdentity'])

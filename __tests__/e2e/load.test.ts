@@ -1,22 +1,14 @@
 // Load: 20 jobs at once (a wide matrix) against the same peers, each with its own docker config,
 // while a share of the OIDC, STS, ECR and registry calls is throttled. Every job must succeed
 // and every config must be clean after its post step.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { awsErrorBody } from './support/aws-front.js'
 import { type Fault, times } from './support/faults.js'
-import { HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
-import { FAULTY_BACKEND_PORT } from './support/peers.js'
-import { RegistryFront } from './support/registry-front.js'
+import { HOSTS, REPO_ROOT, ROLE_ARN, useFaultyRegistry, useHarness } from './support/harness.js'
 
 const h = useHarness()
 const JOBS = 20
-let registry: RegistryFront
-
-beforeAll(async () => {
-  registry = new RegistryFront(h.peers.addresses[HOSTS.faulty], FAULTY_BACKEND_PORT, h.peers.tls, h.peers.caFile)
-  await registry.start()
-})
-afterAll(() => registry?.stop())
+const registry = useFaultyRegistry(h)
 
 /** A predicate true for every `n`th call it sees. */
 function everyNth(n: number): () => boolean {
@@ -56,9 +48,7 @@ describe('under load', () => {
         const registries = [HOSTS.euA, HOSTS.usB, ...(index % 4 === 0 ? [HOSTS.faulty] : [])]
         const main = await job.uses(REPO_ROOT, {
           registries: registries.join(','),
-          ...(oidc
-            ? { 'role-to-assume': 'arn:aws:iam::123456789012:role/gha-ecr-push', 'aws-region': 'eu-west-1' }
-            : {})
+          ...(oidc ? { 'role-to-assume': ROLE_ARN, 'aws-region': 'eu-west-1' } : {})
         })
         const loggedIn = Object.keys(job.dockerConfigJson().auths ?? {}).sort()
         const posts = await job.finish()

@@ -2,10 +2,9 @@
 // through it when configured, NO_PROXY hosts bypass it, and its password never reaches the log.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
+import { HOSTS, REPO_ROOT, ROLE_ARN, useHarness } from './support/harness.js'
 
 const h = useHarness()
-const ROLE = 'arn:aws:iam::123456789012:role/gha-ecr-push'
 
 /** What the proxy logged while `work` ran: the requests it forwarded and the tunnels it opened. */
 async function proxied(logFile: string, work: () => Promise<void>): Promise<string[]> {
@@ -32,7 +31,7 @@ describe('through a forward proxy', () => {
       const env = source === 'http-proxy input' ? {} : { [source]: proxyUrl }
       const job = h.job({ oidc: true, env })
       const inputs = {
-        'role-to-assume': ROLE,
+        'role-to-assume': ROLE_ARN,
         'aws-region': 'eu-west-1',
         registries: HOSTS.euA,
         ...(source === 'http-proxy input' ? { 'http-proxy': proxyUrl } : {})
@@ -60,7 +59,7 @@ describe('through a forward proxy', () => {
     const awsBefore = h.aws.calls.length
     let exitCode = -1
     const requests = await proxied(h.peers.proxy.logFile, async () => {
-      exitCode = (await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, registries: `${HOSTS.euA},${HOSTS.euB}` }))
+      exitCode = (await job.uses(REPO_ROOT, { 'role-to-assume': ROLE_ARN, registries: `${HOSTS.euA},${HOSTS.euB}` }))
         .exitCode
     })
     expect(exitCode, job.log).toBe(0)
@@ -74,8 +73,9 @@ describe('through a forward proxy', () => {
     const job = h.job({ oidc: true })
     let exitCode = -1
     const requests = await proxied(authLogFile, async () => {
-      exitCode = (await job.uses(REPO_ROOT, { 'role-to-assume': ROLE, registries: HOSTS.euA, 'http-proxy': authUrl }))
-        .exitCode
+      exitCode = (
+        await job.uses(REPO_ROOT, { 'role-to-assume': ROLE_ARN, registries: HOSTS.euA, 'http-proxy': authUrl })
+      ).exitCode
     })
     expect(exitCode, job.log).toBe(0)
     expect(requests).toContain(`CONNECT ${HOSTS.euA}:443`)

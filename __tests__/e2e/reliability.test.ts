@@ -1,23 +1,13 @@
 // Faults injected in front of every peer (OIDC, STS, ECR, the registry): transient ones are
 // retried until the step succeeds; persistent ones and stalls fail in bounded time with a message.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { awsErrorBody } from './support/aws-front.js'
 import { type Fault, times } from './support/faults.js'
-import { HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
-import { FAULTY_BACKEND_PORT } from './support/peers.js'
-import { RegistryFront } from './support/registry-front.js'
-import type { Job } from './support/runner.js'
+import { expectCleanAfterPost, HOSTS, REPO_ROOT, ROLE_ARN, useFaultyRegistry, useHarness } from './support/harness.js'
 
 const h = useHarness()
-const ROLE = 'arn:aws:iam::123456789012:role/gha-ecr-push'
-const OIDC_INPUTS = { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' }
-let registry: RegistryFront
-
-beforeAll(async () => {
-  registry = new RegistryFront(h.peers.addresses[HOSTS.faulty], FAULTY_BACKEND_PORT, h.peers.tls, h.peers.caFile)
-  await registry.start()
-})
-afterAll(() => registry?.stop())
+const OIDC_INPUTS = { 'role-to-assume': ROLE_ARN, 'aws-region': 'eu-west-1' }
+const registry = useFaultyRegistry(h)
 afterEach(() => {
   h.aws.faults.clear()
   h.oidc.faults.clear()
@@ -29,11 +19,6 @@ const THROTTLED_STS = awsErrorBody('sts', 'Throttling', 'Rate exceeded')
 const UNAVAILABLE: Fault = { kind: 'status', status: 503, body: 'Service Unavailable' }
 const TOO_MANY: Fault = { kind: 'status', status: 429, body: 'Too Many Requests' }
 const RESET: Fault = { kind: 'reset' }
-
-async function expectCleanAfterPost(job: Job): Promise<void> {
-  for (const post of await job.finish()) expect(post.exitCode, job.log).toBe(0)
-  expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([])
-}
 
 describe('transient faults are retried until the step succeeds', () => {
   it.each([

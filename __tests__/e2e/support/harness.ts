@@ -1,12 +1,13 @@
 // Per-file set-up for scenarios: the AWS front (counts calls, injects faults) and the OIDC
 // endpoint run in the test process; jobs get the environment that points the action at them.
-import { afterAll, beforeAll, inject } from 'vitest'
+import { afterAll, beforeAll, expect, inject } from 'vitest'
 import { AwsFront } from './aws-front.js'
 import { OidcServer } from './oidc-server.js'
-import { type Env, Job, type JobOptions, REPO_ROOT } from './runner.js'
-import type { PeersInfo } from './peers.js'
+import { Job, type JobOptions, REPO_ROOT } from './runner.js'
+import { AMBIENT, FAULTY_BACKEND_PORT, HOSTS, type PeersInfo } from './peers.js'
+import { RegistryFront } from './registry-front.js'
 
-export { HOSTS, motoPassword } from './peers.js'
+export { AMBIENT, HOSTS, motoPassword, ROLE_ARN } from './peers.js'
 export { REPO_ROOT }
 
 export interface Harness {
@@ -15,13 +16,6 @@ export interface Harness {
   oidc: OidcServer
   /** A job whose steps reach moto through the front; `oidc: true` adds the runner's OIDC variables. */
   job(options?: JobOptions & { oidc?: boolean; ambient?: boolean }): Job
-}
-
-/** Environment credentials as configure-aws-credentials leaves them. */
-export const AMBIENT: Env = {
-  AWS_ACCESS_KEY_ID: 'AKIAE2EEXAMPLE000001',
-  AWS_SECRET_ACCESS_KEY: 'e2e/Secret+Access/Key0000000000000000001',
-  AWS_SESSION_TOKEN: 'e2e-session-token-FQoGZXIvYXdzEBYaD0000000001'
 }
 
 export function useHarness(): Harness {
@@ -52,4 +46,19 @@ export function useHarness(): Harness {
       }
     })
   return harness
+}
+
+/** A fault-injecting TLS front for HOSTS.faulty's registry, for the file's tests. */
+export function useFaultyRegistry(harness: Harness): RegistryFront {
+  const { peers } = harness
+  const front = new RegistryFront(peers.addresses[HOSTS.faulty], FAULTY_BACKEND_PORT, peers.tls, peers.caFile)
+  beforeAll(() => front.start())
+  afterAll(() => front.stop())
+  return front
+}
+
+/** Runs the job's post steps: each exits 0, and no login of ours is left in the docker config. */
+export async function expectCleanAfterPost(job: Job): Promise<void> {
+  for (const post of await job.finish()) expect(post.exitCode, job.log).toBe(0)
+  expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([])
 }

@@ -27,6 +27,16 @@ export const HOSTS = {
 
 export const FAULTY_BACKEND_PORT = 5443
 
+/** A role in moto's default account: its default registry is HOSTS.default. */
+export const ROLE_ARN = 'arn:aws:iam::123456789012:role/gha-ecr-push'
+
+/** Environment credentials as configure-aws-credentials leaves them; moto takes any. */
+export const AMBIENT: Record<string, string> = {
+  AWS_ACCESS_KEY_ID: 'AKIAE2EEXAMPLE000001',
+  AWS_SECRET_ACCESS_KEY: 'e2e/Secret+Access/Key0000000000000000001',
+  AWS_SESSION_TOKEN: 'e2e-session-token-FQoGZXIvYXdzEBYaD0000000001'
+}
+
 export interface PeersInfo {
   dir: string
   motoUrl: string
