@@ -1,12 +1,13 @@
-// Logging in, as a workflow sees it: OIDC and ambient credentials, one or many registries.
+// Logging in, as a workflow sees it: OIDC and ambient credentials, one or many registries, with
+// AWS reached at its own host names, and docker with and without a daemon.
 import { describe, expect, it } from 'vitest'
-import { HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
+import { DOCKER_PATHS, HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
 
 const h = useHarness()
 
-describe('logging in', () => {
+describe.each(DOCKER_PATHS)('logging in ($name)', ({ daemon }) => {
   it('assumes the role with the OIDC token and logs in to the default registry, then logs out', async () => {
-    const job = h.job({ oidc: true })
+    const job = h.job({ oidc: true, daemon })
     const callsBefore = h.aws.calls.length
     const requestsBefore = h.oidc.requests.length
 
@@ -19,6 +20,11 @@ describe('logging in', () => {
     expect(h.oidc.requests.slice(requestsBefore)).toEqual([{ audience: 'sts.amazonaws.com', authorized: true }])
     const calls = h.aws.since(callsBefore).map(call => `${call.service} ${call.action} ${call.region}`)
     expect(calls).toEqual(['sts AssumeRoleWithWebIdentity unsigned', 'ecr GetAuthorizationToken eu-west-1'])
+    // AWS's own names, over TLS, as the SDK resolves them with no custom endpoint.
+    expect(h.aws.since(callsBefore).map(call => [call.host, call.sni])).toEqual([
+      ['sts.eu-west-1.amazonaws.com', 'sts.eu-west-1.amazonaws.com'],
+      ['api.ecr.eu-west-1.amazonaws.com', 'api.ecr.eu-west-1.amazonaws.com']
+    ])
     expect(main.outputs).toMatchObject({
       registry: HOSTS.default,
       registries: HOSTS.default,
@@ -39,7 +45,7 @@ describe('logging in', () => {
   })
 
   it('logs in to two accounts in one region with ambient credentials and one ECR call', async () => {
-    const job = h.job({ ambient: true })
+    const job = h.job({ ambient: true, daemon })
     const callsBefore = h.aws.calls.length
 
     const main = await job.uses(REPO_ROOT, { registries: '111111111111,222222222222', 'aws-region': 'eu-west-1' })
@@ -57,7 +63,7 @@ describe('logging in', () => {
   })
 
   it('logs in to hosts in two regions with one ECR call per region', async () => {
-    const job = h.job({ ambient: true })
+    const job = h.job({ ambient: true, daemon })
     const callsBefore = h.aws.calls.length
     const registries = [HOSTS.euA, `https://${HOSTS.usA}/team/app`, HOSTS.usB, HOSTS.euB].join('\n')
 

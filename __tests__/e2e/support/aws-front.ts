@@ -1,9 +1,16 @@
-// A loopback HTTP front for moto: it counts STS and ECR calls (service, action, region), keeps
-// STS answers (to check that their secrets never reach the log) and injects faults.
+// The AWS front: moto behind AWS's own API host names. It listens with TLS on port 443 of the
+// address those names resolve to in the suite's hosts file (and on a plain loopback port, `url`,
+// for custom-endpoint scenarios), records each call (service, action, region, and the host and
+// TLS server name it reached), keeps STS answers (to check that their secrets never reach the
+// log), injects faults, and answers ECR Public itself (moto has no ECR Public).
 
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
+import { readFileSync } from 'node:fs'
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 import { applyFault, type Fault, FaultPlan } from './faults.js'
+import { ECR_PUBLIC_PASSWORD } from './peers.js'
 
 export interface AwsCall {
   service: 'sts' | 'ecr' | 'ecr-public' | 'unknown'
@@ -13,6 +20,17 @@ export interface AwsCall {
   fault?: Fault['kind']
   /** Which run the call came from (the step's session tag in the user agent), if any. */
   userAgent: string
+  /** The host the client addressed (Host header, without port). */
+  host: string
+  /** The TLS server name the client asked for; undefined on the plain port (a custom endpoint). */
+  sni?: string
+}
+
+/** Where the front listens with TLS: AWS's API names resolve to `address`. */
+export interface AwsFrontTls {
+  address: string
+  cert: string
+  key: string
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -28,16 +46,29 @@ function describe(request: IncomingMessage, body: string): Omit<AwsCall, 'fault'
   const target = String(request.headers['x-amz-target'] ?? '')
   const region =
     /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(request.headers.authorization ?? ''))?.[1] ?? 'unsigned'
-  const userAgent = String(request.headers['user-agent'] ?? '')
+  const where = {
+    region,
+    userAgent: String(request.headers['user-agent'] ?? ''),
+    host: String(request.headers.host ?? '').replace(/:\d+$/, ''),
+    sni: (request.socket as Partial<TLSSocket>).servername || undefined
+  }
   if (target.startsWith('AmazonEC2ContainerRegistry')) {
-    return { service: 'ecr', action: target.split('.')[1], region, userAgent }
+    return { service: 'ecr', action: target.split('.')[1], ...where }
   }
   if (target.startsWith('SpencerFrontendService')) {
-    return { service: 'ecr-public', action: target.split('.')[1], region, userAgent }
+    return { service: 'ecr-public', action: target.split('.')[1], ...where }
   }
   const action = new URLSearchParams(body).get('Action')
-  if (action) return { service: 'sts', action, region, userAgent }
-  return { service: 'unknown', action: target, region, userAgent }
+  if (action) return { service: 'sts', action, ...where }
+  return { service: 'unknown', action: target, ...where }
+}
+
+/** ECR Public's answer, as AWS gives it (JSON 1.1): a token for AWS:<password>, valid 12 hours. */
+function answerEcrPublicToken(response: ServerResponse): void {
+  const authorizationToken = Buffer.from(`AWS:${ECR_PUBLIC_PASSWORD}`).toString('base64')
+  const expiresAt = Math.floor(Date.now() / 1000) + 12 * 3600
+  response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'e2e-ecr-public' })
+  response.end(JSON.stringify({ authorizationData: { authorizationToken, expiresAt } }))
 }
 
 /** The body AWS sends for an error, in the protocol of the service. */
@@ -62,20 +93,28 @@ export class AwsFront {
   readonly calls: AwsCall[] = []
   readonly stsAnswers: string[] = []
   readonly faults = new FaultPlan<AwsCall>()
-  private server: Server | undefined
+  private servers: Server[] = []
+  /** The plain front, for AWS_ENDPOINT_URL_* (a custom endpoint). */
   url = ''
 
-  constructor(private readonly motoUrl: string) {}
+  constructor(
+    private readonly motoUrl: string,
+    private readonly tls?: AwsFrontTls
+  ) {}
 
   async start(): Promise<void> {
     const upstream = new URL(this.motoUrl)
-    this.server = createServer((request, response) => {
+    const handle = (request: IncomingMessage, response: ServerResponse): void => {
       void (async () => {
         const body = await readBody(request)
         const call = describe(request, body.toString('utf8'))
         const fault = this.faults.take(call)
         this.calls.push({ ...call, fault: fault?.kind })
         if (fault && (await applyFault(fault, request, response))) return
+        if (call.service === 'ecr-public' && call.action === 'GetAuthorizationToken') {
+          answerEcrPublicToken(response)
+          return
+        }
         const forward = httpRequest(
           {
             host: upstream.hostname,
@@ -101,9 +140,19 @@ export class AwsFront {
         })
         forward.end(body)
       })()
-    })
-    await new Promise<void>(resolve => this.server!.listen(0, '127.0.0.1', resolve))
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    }
+    const plain = createServer(handle)
+    this.servers.push(plain)
+    await new Promise<void>(resolve => plain.listen(0, '127.0.0.1', resolve))
+    this.url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`
+    if (this.tls) {
+      const secure = createTlsServer({ cert: readFileSync(this.tls.cert), key: readFileSync(this.tls.key) }, handle)
+      this.servers.push(secure)
+      await new Promise<void>((resolve, reject) => {
+        secure.once('error', reject)
+        secure.listen(443, this.tls!.address, resolve)
+      })
+    }
   }
 
   /** Calls made since `mark` (an index from `calls.length`). */
@@ -112,7 +161,11 @@ export class AwsFront {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections()
-    await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()))
+    await Promise.all(
+      this.servers.map(server => {
+        server.closeAllConnections()
+        return new Promise<void>(resolve => server.close(() => resolve()))
+      })
+    )
   }
 }

@@ -1,5 +1,6 @@
-// Per-file set-up for scenarios: the AWS front (counts calls, injects faults) and the OIDC
-// endpoint run in the test process; jobs get the environment that points the action at them.
+// Per-file set-up for scenarios: the AWS front (AWS's own API host names over TLS; records calls,
+// injects faults) and the OIDC endpoint run in the test process. Jobs reach AWS as on a runner,
+// with no AWS_ENDPOINT_URL_*, unless a scenario asks for a custom endpoint.
 import { afterAll, beforeAll, expect, inject } from 'vitest'
 import { AwsFront } from './aws-front.js'
 import { OidcServer } from './oidc-server.js'
@@ -7,7 +8,15 @@ import { Job, type JobOptions, REPO_ROOT } from './runner.js'
 import { AMBIENT, FAULTY_BACKEND_PORT, HOSTS, type PeersInfo } from './peers.js'
 import { RegistryFront } from './registry-front.js'
 
-export { AMBIENT, HOSTS, motoPassword, ROLE_ARN } from './peers.js'
+export {
+  AMBIENT,
+  ECR_PUBLIC_HOSTS,
+  ECR_PUBLIC_PASSWORD,
+  FORMS_ACCOUNT,
+  HOSTS,
+  motoPassword,
+  ROLE_ARN
+} from './peers.js'
 export { REPO_ROOT }
 
 export interface Harness {
@@ -15,14 +24,31 @@ export interface Harness {
   aws: AwsFront
   oidc: OidcServer
   /** A job whose steps reach moto through the front; `oidc: true` adds the runner's OIDC variables. */
-  job(options?: JobOptions & { oidc?: boolean; ambient?: boolean }): Job
+  job(options?: HarnessJobOptions): Job
 }
+
+export interface HarnessJobOptions extends JobOptions {
+  /** The runner's OIDC variables, pointing at the suite's OIDC endpoint. */
+  oidc?: boolean
+  /** Credentials in the environment, as configure-aws-credentials leaves them. */
+  ambient?: boolean
+  /** docker talks to the suite's docker daemon (DOCKER_HOST), as on a GitHub-hosted runner. */
+  daemon?: boolean
+  /** AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_ECR at the front's plain address (a VPC endpoint, LocalStack). */
+  customEndpoint?: boolean
+}
+
+/** The two ways docker runs logins, for describe.each: the CLI alone, and through a daemon. */
+export const DOCKER_PATHS = [
+  { name: 'no daemon', daemon: false },
+  { name: 'daemon', daemon: true }
+] as const
 
 export function useHarness(): Harness {
   const peers = inject('peers')
   const harness = { peers } as Harness
   beforeAll(async () => {
-    harness.aws = new AwsFront(peers.motoUrl)
+    harness.aws = new AwsFront(peers.motoUrl, { address: peers.awsAddress, ...peers.tls })
     harness.oidc = new OidcServer()
     await Promise.all([harness.aws.start(), harness.oidc.start()])
   })
@@ -33,8 +59,10 @@ export function useHarness(): Harness {
     new Job(peers, {
       ...options,
       env: {
-        AWS_ENDPOINT_URL_STS: harness.aws.url,
-        AWS_ENDPOINT_URL_ECR: harness.aws.url,
+        ...(options.customEndpoint
+          ? { AWS_ENDPOINT_URL_STS: harness.aws.url, AWS_ENDPOINT_URL_ECR: harness.aws.url }
+          : {}),
+        ...(options.daemon ? { DOCKER_HOST: peers.dockerHost } : {}),
         ...(options.oidc
           ? {
               ACTIONS_ID_TOKEN_REQUEST_URL: harness.oidc.url,

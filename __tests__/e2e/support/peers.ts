@@ -1,6 +1,8 @@
 // The real peers: moto_server (STS, ECR), one Distribution registry per ECR host (TLS with a CA
-// made here, htpasswd with moto's password), tinyproxy, and Node 24 for the bundle. Everything
-// lives in one temp folder and every process is stopped at teardown.
+// made here, htpasswd with moto's password), one registry for every SDK host form of FORMS_ACCOUNT,
+// one for ECR Public, tinyproxy, a docker daemon, and Node 24 for the bundle. AWS's own API host
+// names (as the SDK resolves them) point at the AWS front's address in the suite's hosts file.
+// Everything lives in one temp folder and every process is stopped at teardown.
 
 import bcrypt from 'bcryptjs'
 import { execFileSync } from 'node:child_process'
@@ -9,6 +11,8 @@ import { createConnection } from 'node:net'
 import { connect } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { apiHosts, registryForms, sdkPartitions } from './aws-hosts.js'
+import { startDockerDaemon } from './docker-daemon.js'
 import { freePort, type Peer, run, startPeer, stopPeer, waitUntil } from './processes.js'
 
 /** The ECR hosts the suite serves, each by its own registry on its own loopback address. */
@@ -26,6 +30,15 @@ export const HOSTS = {
 } as const
 
 export const FAULTY_BACKEND_PORT = 5443
+
+/** One registry serves this account's host in every partition and variant the SDK resolves. */
+export const FORMS_ACCOUNT = '555555555555'
+
+/** ECR Public's registry hosts: its own and the dual-stack one. */
+export const ECR_PUBLIC_HOSTS = ['public.ecr.aws', 'ecr-public.aws.com'] as const
+
+/** What the AWS front's ECR Public GetAuthorizationToken hands out (moto has no ECR Public). */
+export const ECR_PUBLIC_PASSWORD = 'ecr-public-e2e-password'
 
 /** A role in moto's default account: its default registry is HOSTS.default. */
 export const ROLE_ARN = 'arn:aws:iam::123456789012:role/gha-ecr-push'
@@ -45,8 +58,14 @@ export interface PeersInfo {
   node24: string
   /** host → loopback address of its registry */
   addresses: Record<string, string>
-  /** The registries' certificate, for a test's own TLS front. */
+  /** The registries' certificate, for a test's own TLS front (it names every host of the suite). */
   tls: { cert: string; key: string }
+  /** The loopback address where AWS's API host names resolve; the AWS front listens there on 443. */
+  awsAddress: string
+  /** AWS's API host names the suite resolves (ECR, ECR Public, STS), from the SDK's endpoint rules. */
+  apiHosts: string[]
+  /** DOCKER_HOST of the suite's docker daemon. */
+  dockerHost: string
   proxy: { url: string; authUrl: string; user: string; password: string; logFile: string; authLogFile: string }
 }
 
@@ -59,8 +78,16 @@ export function motoPassword(host: string): string {
   return `${accountOf(host)}-auth-token`
 }
 
+// command → the Debian package that provides it
+const SYSTEM_PACKAGES: Record<string, string> = {
+  'docker-registry': 'docker-registry',
+  tinyproxy: 'tinyproxy',
+  dockerd: 'docker.io',
+  openssl: 'openssl'
+}
+
 function ensureSystemPackages(): void {
-  const missing = ['docker-registry', 'tinyproxy'].filter(command => {
+  const missing = Object.keys(SYSTEM_PACKAGES).filter(command => {
     try {
       execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' })
       return false
@@ -69,15 +96,18 @@ function ensureSystemPackages(): void {
     }
   })
   if (missing.length === 0) return
+  const packages = missing.map(command => SYSTEM_PACKAGES[command])
   if (process.getuid?.() !== 0) {
-    throw new Error(`The e2e suite needs ${missing.join(', ')}: run 'sudo apt-get install -y ${missing.join(' ')}'.`)
+    throw new Error(
+      `The e2e suite needs ${missing.join(', ')}: run 'sudo apt-get install -y ${packages.join(' ')}' (or .ci/run).`
+    )
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   try {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'ignore', env })
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'ignore', env })
   } catch {
     execFileSync('apt-get', ['update'], { stdio: 'ignore', env })
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'ignore', env })
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'ignore', env })
   }
 }
 
@@ -86,6 +116,7 @@ function checkPrerequisites(): void {
     ['docker', ['--version']],
     ['moto_server', ['--help']],
     ['openssl', ['version']],
+    ['dockerd', ['--version']],
     ['unshare', ['-m', 'true']]
   ] as const) {
     try {
@@ -96,6 +127,14 @@ function checkPrerequisites(): void {
           `unshare -m needs root; docker needs the CLI only.`
       )
     }
+  }
+  // docker.io puts an old CLI in /usr/bin: the steps must find the intended one first.
+  const docker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
+  if (docker === '/usr/bin/docker') {
+    throw new Error(
+      "The e2e suite found docker.io's old CLI (/usr/bin/docker) first on PATH: put the Docker 28 CLI " +
+        '(/usr/local/bin/docker) before /usr/bin in PATH.'
+    )
   }
 }
 
@@ -253,8 +292,9 @@ export async function startPeers(): Promise<RunningPeers> {
   const node24 = (await run('npx', ['-y', 'node@24', '-p', 'process.execPath'])).trim().split('\n').pop()!
   const dir = mkdtempSync(join(tmpdir(), 'ecr-login-e2e-'))
   const peers: Peer[] = []
+  let stopDaemon = async (): Promise<void> => {}
   const stop = async (): Promise<void> => {
-    await Promise.all(peers.map(stopPeer))
+    await Promise.all([stopDaemon(), ...peers.map(peer => stopPeer(peer))])
     rmSync(dir, { recursive: true, force: true })
   }
   try {
@@ -262,7 +302,18 @@ export async function startPeers(): Promise<RunningPeers> {
     const net = `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}`
     const hosts = Object.values(HOSTS)
     const addresses = Object.fromEntries(hosts.map((host, index) => [host, `${net}.${index + 2}`]))
-    const tls = await makeCertificates(dir, hosts, Object.values(addresses))
+    const awsAddress = `${net}.1`
+    const formsAddress = `${net}.200`
+    const publicAddress = `${net}.201`
+    const partitions = await sdkPartitions()
+    const formHosts = [...new Set((await registryForms(FORMS_ACCOUNT)).map(form => form.host))]
+    const awsHosts = apiHosts([...new Set(['eu-west-1', 'us-east-1', ...partitions.map(p => p.region)])])
+    const registryHosts = [...hosts, ...formHosts, ...ECR_PUBLIC_HOSTS]
+    const tls = await makeCertificates(
+      dir,
+      [...registryHosts, ...awsHosts],
+      [...Object.values(addresses), awsAddress, formsAddress, publicAddress]
+    )
 
     const motoPort = await freePort()
     const moto = startPeer(
@@ -273,16 +324,33 @@ export async function startPeers(): Promise<RunningPeers> {
     )
     peers.push(moto)
 
-    for (const host of hosts) {
-      const hostDir = join(dir, 'registries', host)
+    // One registry per HOSTS entry; one for every host form of FORMS_ACCOUNT; one for ECR Public.
+    const registries = [
+      ...hosts.map(host => ({
+        name: host,
+        address: addresses[host],
+        port: host === HOSTS.faulty ? FAULTY_BACKEND_PORT : 443,
+        password: host === HOSTS.wrongPassword ? 'not-what-ecr-hands-out' : motoPassword(host)
+      })),
+      { name: 'host forms', address: formsAddress, port: 443, password: `${FORMS_ACCOUNT}-auth-token` },
+      { name: 'ECR Public', address: publicAddress, port: 443, password: ECR_PUBLIC_PASSWORD }
+    ]
+    const registryPeers: { peer: Peer; address: string; port: number }[] = []
+    for (const registry of registries) {
+      const hostDir = join(dir, 'registries', registry.name.replace(/ /g, '-'))
       mkdirSync(hostDir, { recursive: true })
-      const password = host === HOSTS.wrongPassword ? 'not-what-ecr-hands-out' : motoPassword(host)
       const htpasswd = join(hostDir, 'htpasswd')
-      writeFileSync(htpasswd, `AWS:${bcrypt.hashSync(password, 4)}\n`)
+      writeFileSync(htpasswd, `AWS:${bcrypt.hashSync(registry.password, 4)}\n`)
       const config = join(hostDir, 'config.yml')
-      const port = host === HOSTS.faulty ? FAULTY_BACKEND_PORT : 443
-      writeFileSync(config, registryConfig(hostDir, addresses[host], port, tls, htpasswd))
-      peers.push(startPeer(`registry for ${host}`, 'docker-registry', ['serve', config], join(hostDir, 'registry.log')))
+      writeFileSync(config, registryConfig(hostDir, registry.address, registry.port, tls, htpasswd))
+      const peer = startPeer(
+        `registry for ${registry.name}`,
+        'docker-registry',
+        ['serve', config],
+        join(hostDir, 'registry.log')
+      )
+      peers.push(peer)
+      registryPeers.push({ peer, address: registry.address, port: registry.port })
     }
 
     const hostsFile = join(dir, 'hosts')
@@ -292,6 +360,9 @@ export async function startPeers(): Promise<RunningPeers> {
         '127.0.0.1 localhost',
         '::1 localhost ip6-localhost',
         ...hosts.map(host => `${addresses[host]} ${host}`),
+        ...formHosts.map(host => `${formsAddress} ${host}`),
+        ...ECR_PUBLIC_HOSTS.map(host => `${publicAddress} ${host}`),
+        ...awsHosts.map(host => `${awsAddress} ${host}`),
         ''
       ].join('\n')
     )
@@ -309,24 +380,23 @@ export async function startPeers(): Promise<RunningPeers> {
         password: proxyPassword
       })
     )
+    const proxyPeers: Peer[] = []
     for (const [index, config] of proxyConfigs.entries()) {
       // In the suite's mount namespace: the proxy resolves the ECR hosts as docker does.
       const inNamespace = ['-m', '--', 'bash', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hostsFile]
       const command = [...inNamespace, 'tinyproxy', '-d', '-c', config]
-      peers.push(startPeer(`tinyproxy ${index}`, 'unshare', command, join(dir, `tinyproxy-${index}.out`)))
+      const peer = startPeer(`tinyproxy ${index}`, 'unshare', command, join(dir, `tinyproxy-${index}.out`))
+      peers.push(peer)
+      proxyPeers.push(peer)
     }
+
+    const daemon = await startDockerDaemon(join(dir, 'dockerd'), hostsFile, tls.ca, registryHosts)
+    stopDaemon = () => daemon.stop()
 
     const motoUrl = `http://127.0.0.1:${motoPort}`
     await waitUntil(moto, () => httpReady(motoUrl), 30_000)
-    for (const [index, peer] of peers.entries()) {
-      if (peer.name.startsWith('registry for ')) {
-        const host = peer.name.slice('registry for '.length)
-        await waitUntil(peer, () => tlsReady(addresses[host], host === HOSTS.faulty ? FAULTY_BACKEND_PORT : 443))
-      } else if (peer.name.startsWith('tinyproxy')) {
-        const port = proxyPorts[index - 1 - hosts.length]
-        await waitUntil(peer, () => tcpReady(port))
-      }
-    }
+    for (const { peer, address, port } of registryPeers) await waitUntil(peer, () => tlsReady(address, port))
+    for (const [index, peer] of proxyPeers.entries()) await waitUntil(peer, () => tcpReady(proxyPorts[index]))
 
     return {
       info: {
@@ -337,6 +407,9 @@ export async function startPeers(): Promise<RunningPeers> {
         node24,
         addresses,
         tls: { cert: tls.cert, key: tls.key },
+        awsAddress,
+        apiHosts: awsHosts,
+        dockerHost: daemon.host,
         proxy: {
           url: `http://127.0.0.1:${proxyPorts[0]}`,
           authUrl: `http://${proxyUser}:${proxyPassword}@127.0.0.1:${proxyPorts[1]}`,

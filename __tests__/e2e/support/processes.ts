@@ -35,12 +35,13 @@ export function startPeer(
   return { name, child, logFile }
 }
 
-export async function stopPeer(peer: Peer): Promise<void> {
+/** Stops a peer: SIGTERM, then SIGKILL after `graceMs` (longer for one that stops children of its own). */
+export async function stopPeer(peer: Peer, graceMs = 3000): Promise<void> {
   const { child } = peer
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
   child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
   await exited
   clearTimeout(timer)
 }

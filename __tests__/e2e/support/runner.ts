@@ -150,6 +150,8 @@ export class Job {
       DOCKER_CONFIG: this.dockerConfig,
       // The docker CLI (Go) trusts the suite's CA through this; Node does not read it.
       SSL_CERT_FILE: peers.caFile,
+      // Node (the action) trusts it through this, for AWS's API host names served by the front.
+      NODE_EXTRA_CA_CERTS: peers.caFile,
       ...options.env
     }
   }
