@@ -1,8 +1,11 @@
 // Every failure a user can cause, end to end: the main step fails with its message, and after
 // the post step (which succeeds) no credentials of ours are left behind.
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { awsErrorBody } from './support/aws-front.js'
-import { expectCleanAfterPost, HOSTS, REPO_ROOT, ROLE_ARN, useHarness } from './support/harness.js'
+import { DOCKER_PATHS, expectCleanAfterPost, HOSTS, REPO_ROOT, ROLE_ARN, useHarness } from './support/harness.js'
 
 const h = useHarness()
 
@@ -41,26 +44,19 @@ describe('errors a user can cause', () => {
   )
 
   it('docker missing from PATH fails before any credentials are fetched', async () => {
-    const job = h.job({ oidc: true, env: { PATH: '/usr/bin:/bin' } })
+    // Not /usr/bin: docker.io (the suite's daemon) puts an old docker CLI there.
+    const bin = join(h.peers.dir, 'bin-without-docker')
+    mkdirSync(bin, { recursive: true })
+    for (const tool of ['bash', 'mount', 'unshare']) {
+      if (!existsSync(join(bin, tool)))
+        symlinkSync(execFileSync('which', [tool], { encoding: 'utf8' }).trim(), join(bin, tool))
+    }
+    const job = h.job({ oidc: true, env: { PATH: bin } })
     const callsBefore = h.aws.calls.length
     const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE_ARN, 'aws-region': 'eu-west-1' })
     expect(main.exitCode).toBe(1)
     expect(main.log).toContain('Error: docker is not on PATH.')
     expect(h.aws.since(callsBefore)).toEqual([])
-    await expectCleanAfterPost(job)
-  })
-
-  it('a login the registry rejects names the host and docker’s words; the others are logged out by post', async () => {
-    const job = h.job({ ambient: true })
-    const main = await job.uses(REPO_ROOT, { registries: [HOSTS.euA, HOSTS.wrongPassword, HOSTS.euB].join(',') })
-    expect(main.exitCode).toBe(1)
-    expect(main.log).toMatch(
-      new RegExp(`Error: docker login to ${HOSTS.wrongPassword.replace(/\./g, '\\.')} was rejected: .*401 Unauthorized`)
-    )
-    expect(main.log).toContain(`Logged in to ${HOSTS.euA}, ${HOSTS.euB}; the post step logs out of them.`)
-    expect(Object.keys(job.dockerConfigJson().auths ?? {}).sort()).toEqual([HOSTS.euA, HOSTS.euB].sort())
-    // A 401 is not retried.
-    expect(main.log).not.toContain('retrying')
     await expectCleanAfterPost(job)
   })
 
@@ -114,6 +110,28 @@ describe('errors a user can cause', () => {
     const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA })
     expect(main.exitCode).toBe(1)
     expect(main.log).toContain('Error: No AWS credentials found. Either set role-to-assume')
+    await expectCleanAfterPost(job)
+  })
+})
+
+describe.each(DOCKER_PATHS)('a registry refusing the login ($name)', ({ daemon }) => {
+  it('a login the registry rejects names the host and docker’s words; the others are logged out by post', async () => {
+    const job = h.job({ ambient: true, daemon })
+    const main = await job.uses(REPO_ROOT, { registries: [HOSTS.euA, HOSTS.wrongPassword, HOSTS.euB].join(',') })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toMatch(
+      new RegExp(`Error: docker login to ${HOSTS.wrongPassword.replace(/\./g, '\\.')} was rejected: .*401 Unauthorized`)
+    )
+    if (daemon) {
+      // The daemon's own words: it, not the CLI, checked the password with the registry.
+      expect(main.log).toContain(
+        `Error response from daemon: login attempt to https://${HOSTS.wrongPassword}/v2/ failed with status: 401 Unauthorized`
+      )
+    }
+    expect(main.log).toContain(`Logged in to ${HOSTS.euA}, ${HOSTS.euB}; the post step logs out of them.`)
+    expect(Object.keys(job.dockerConfigJson().auths ?? {}).sort()).toEqual([HOSTS.euA, HOSTS.euB].sort())
+    // A 401 is not retried.
+    expect(main.log).not.toContain('retrying')
     await expectCleanAfterPost(job)
   })
 })

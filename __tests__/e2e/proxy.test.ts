@@ -1,5 +1,6 @@
 // A real forward proxy (tinyproxy): the OIDC, STS and ECR requests and docker's logins go
-// through it when configured, NO_PROXY hosts bypass it, and its password never reaches the log.
+// through it when configured (tunnels to AWS's own host names, or plain requests to a custom
+// endpoint), NO_PROXY hosts bypass it, and its password never reaches the log.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { HOSTS, REPO_ROOT, ROLE_ARN, useHarness } from './support/harness.js'
@@ -45,17 +46,31 @@ describe('through a forward proxy', () => {
         `Using proxy ${proxyUrl} (from ${source === 'http-proxy input' ? 'http-proxy' : source})`
       )
       const oidcPort = port(h.oidc.url)
-      const awsPort = port(h.aws.url)
       expect(requests.filter(r => r.startsWith(`GET http://127.0.0.1:${oidcPort}/`))).toHaveLength(1)
-      expect(requests.filter(r => r.startsWith(`POST http://127.0.0.1:${awsPort}/`))).toHaveLength(2)
+      expect(requests).toContain('CONNECT sts.eu-west-1.amazonaws.com:443')
+      expect(requests).toContain('CONNECT api.ecr.eu-west-1.amazonaws.com:443')
       expect(requests).toContain(`CONNECT ${HOSTS.euA}:443`)
       await job.finish()
       expect(job.dockerConfigJson().auths).toEqual({})
     }
   )
 
+  it('requests to a custom endpoint go through the proxy as plain HTTP', async () => {
+    const job = h.job({ oidc: true, customEndpoint: true })
+    let exitCode = -1
+    const requests = await proxied(h.peers.proxy.logFile, async () => {
+      const inputs = { 'role-to-assume': ROLE_ARN, registries: HOSTS.euA, 'http-proxy': h.peers.proxy.url }
+      exitCode = (await job.uses(REPO_ROOT, inputs)).exitCode
+    })
+    expect(exitCode, job.log).toBe(0)
+    expect(requests.filter(r => r.startsWith(`POST http://127.0.0.1:${port(h.aws.url)}/`))).toHaveLength(2)
+    expect(requests).toContain(`CONNECT ${HOSTS.euA}:443`)
+    await job.finish()
+  })
+
   it('hosts in NO_PROXY bypass it', async () => {
-    const job = h.job({ oidc: true, env: { HTTPS_PROXY: h.peers.proxy.url, NO_PROXY: `127.0.0.1,${HOSTS.euA}` } })
+    const noProxy = ['127.0.0.1', 'sts.eu-west-1.amazonaws.com', 'api.ecr.eu-west-1.amazonaws.com', HOSTS.euA]
+    const job = h.job({ oidc: true, env: { HTTPS_PROXY: h.peers.proxy.url, NO_PROXY: noProxy.join(',') } })
     const awsBefore = h.aws.calls.length
     let exitCode = -1
     const requests = await proxied(h.peers.proxy.logFile, async () => {
@@ -88,7 +103,7 @@ describe('through a forward proxy', () => {
 
   it('a proxy that refuses the password fails with the proxy’s answer, not a hang', async () => {
     const { authUrl, password } = h.peers.proxy
-    const job = h.job({ ambient: true })
+    const job = h.job({ ambient: true, customEndpoint: true })
     const wrong = authUrl.replace(password, 'wrong-password')
     const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA, 'http-proxy': wrong, 'retry-max-attempts': '1' })
     expect(main.exitCode).toBe(1)
@@ -97,6 +112,22 @@ describe('through a forward proxy', () => {
       'Error: ECR GetAuthorizationToken in eu-west-1 failed (an answer that is not from AWS (HTTP 401); if a proxy ' +
         'is in the way, the proxy refused the request: check the user name and password in http-proxy or HTTPS_PROXY).'
     )
+    expect(main.log).not.toContain('wrong-password')
+    await job.finish()
+  })
+})
+
+describe('through a forward proxy that refuses the tunnel to AWS', () => {
+  it('fails the step with the proxy’s status, in bounded time, without the password', async () => {
+    const { authUrl, password } = h.peers.proxy
+    const job = h.job({ ambient: true })
+    const wrong = authUrl.replace(password, 'wrong-password')
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA, 'http-proxy': wrong, 'retry-max-attempts': '1' })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toMatch(
+      /^Error: ECR GetAuthorizationToken in eu-west-1 failed \(.*api\.ecr\.eu-west-1\.amazonaws\.com.*401/m
+    )
+    expect(main.durationMs).toBeLessThan(10_000)
     expect(main.log).not.toContain('wrong-password')
     await job.finish()
   })
