@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
+import { DOCKER_PATHS, HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
 
 const h = useHarness()
 const FIXTURE_BIN = join(REPO_ROOT, '__tests__', 'e2e', 'fixtures', 'bin')
@@ -16,9 +16,9 @@ const USER_CONFIG = {
   psFormat: 'table {{.ID}}\t{{.Image}}'
 }
 
-describe('cleaning up', () => {
+describe.each(DOCKER_PATHS)('cleaning up ($name)', ({ daemon }) => {
   it('leaves the user’s docker config as it found it: other auths, credHelpers, proxies, plugins', async () => {
-    const job = h.job({ ambient: true })
+    const job = h.job({ ambient: true, daemon })
     writeFileSync(join(job.dockerConfig, 'config.json'), JSON.stringify(USER_CONFIG, null, 2))
 
     const main = await job.uses(REPO_ROOT, { registries: [HOSTS.euA, HOSTS.usB].join(',') })
@@ -38,6 +38,7 @@ describe('cleaning up', () => {
     writeFileSync(store, JSON.stringify(otherEntry))
     const job = h.job({
       ambient: true,
+      daemon,
       env: { PATH: `${FIXTURE_BIN}:${process.env.PATH}`, E2E_CREDENTIAL_STORE: store }
     })
     writeFileSync(join(job.dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'e2e' }))
@@ -54,7 +55,7 @@ describe('cleaning up', () => {
   })
 
   it('keeps the login after the job when logout is false', async () => {
-    const job = h.job({ ambient: true })
+    const job = h.job({ ambient: true, daemon })
     const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA, logout: 'false' })
     expect(main.exitCode, job.log).toBe(0)
     expect(main.state).toEqual({})
@@ -66,14 +67,14 @@ describe('cleaning up', () => {
   })
 
   it('keeps the login with amazon-ecr-login’s skip-logout: true', async () => {
-    const job = h.job({ ambient: true })
+    const job = h.job({ ambient: true, daemon })
     await job.uses(REPO_ROOT, { registries: HOSTS.euA, 'skip-logout': 'true' })
     await job.finish()
     expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.euA])
   })
 
   it('post after a main that failed before logging in is a quiet success', async () => {
-    const job = h.job({ ambient: true })
+    const job = h.job({ ambient: true, daemon })
     const main = await job.uses(REPO_ROOT, { registries: 'not-a-registry' })
     expect(main.exitCode).toBe(1)
     const [post] = await job.finish()

@@ -3,7 +3,15 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { awsErrorBody } from './support/aws-front.js'
 import { type Fault, times } from './support/faults.js'
-import { expectCleanAfterPost, HOSTS, REPO_ROOT, ROLE_ARN, useFaultyRegistry, useHarness } from './support/harness.js'
+import {
+  DOCKER_PATHS,
+  expectCleanAfterPost,
+  HOSTS,
+  REPO_ROOT,
+  ROLE_ARN,
+  useFaultyRegistry,
+  useHarness
+} from './support/harness.js'
 
 const h = useHarness()
 const OIDC_INPUTS = { 'role-to-assume': ROLE_ARN, 'aws-region': 'eu-west-1' }
@@ -20,7 +28,7 @@ const UNAVAILABLE: Fault = { kind: 'status', status: 503, body: 'Service Unavail
 const TOO_MANY: Fault = { kind: 'status', status: 429, body: 'Too Many Requests' }
 const RESET: Fault = { kind: 'reset' }
 
-describe('transient faults are retried until the step succeeds', () => {
+describe.each(DOCKER_PATHS)('transient faults are retried until the step succeeds ($name)', ({ daemon }) => {
   it.each([
     ['HTTP 503 and throttling', UNAVAILABLE, THROTTLED_STS, THROTTLED_ECR, UNAVAILABLE],
     ['HTTP 429', TOO_MANY, { ...TOO_MANY, body: 'Rate exceeded' }, { ...TOO_MANY }, TOO_MANY],
@@ -30,7 +38,7 @@ describe('transient faults are retried until the step succeeds', () => {
     h.aws.faults.add(call => call.service === 'sts', times(2, stsFault))
     h.aws.faults.add(call => call.service === 'ecr', times(2, ecrFault))
     registry.faults.add(request => request.path === '/v2/', times(2, registryFault))
-    const job = h.job({ oidc: true })
+    const job = h.job({ oidc: true, daemon })
     const oidcBefore = h.oidc.requests.length
     const awsBefore = h.aws.calls.length
 
@@ -54,7 +62,9 @@ describe('transient faults are retried until the step succeeds', () => {
     expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.faulty])
     await expectCleanAfterPost(job)
   })
+})
 
+describe('a stalled AWS call', () => {
   it('a 10-second stall of ECR is cut by the per-attempt timeout and retried', async () => {
     h.aws.faults.add(call => call.service === 'ecr', [{ kind: 'stall', ms: 10_000 }])
     const job = h.job({ ambient: true })
@@ -82,19 +92,6 @@ describe('persistent faults fail in bounded time with a clear message', () => {
     await expectCleanAfterPost(job)
   })
 
-  it('a registry that keeps failing fails its host only; the other host is logged in, then out', async () => {
-    registry.faults.add(request => request.path === '/v2/', times(20, UNAVAILABLE))
-    const job = h.job({ ambient: true })
-    const main = await job.uses(REPO_ROOT, {
-      registries: [HOSTS.euA, HOSTS.faulty].join(','),
-      'retry-max-attempts': '2'
-    })
-    expect(main.exitCode).toBe(1)
-    expect(main.log).toContain(`Error: docker login to ${HOSTS.faulty} failed 2 time(s) with a transient error`)
-    expect(main.log).toContain(`Logged in to ${HOSTS.euA}; the post step logs out of them.`)
-    await expectCleanAfterPost(job)
-  })
-
   it('an STS stall beyond timeout-seconds fails naming the call it waited for', async () => {
     h.aws.faults.add(call => call.service === 'sts', [{ kind: 'stall', ms: 20_000 }])
     const job = h.job({ oidc: true })
@@ -104,19 +101,6 @@ describe('persistent faults fail in bounded time with a clear message', () => {
       'Error: Timed out after 2 s (timeout-seconds) while waiting for STS AssumeRoleWithWebIdentity in eu-west-1.'
     )
     expect(main.durationMs).toBeLessThan(5_000)
-    await expectCleanAfterPost(job)
-  })
-
-  it('a docker login stalled past the deadline is killed, and post leaves nothing behind', async () => {
-    registry.faults.add(request => request.path === '/v2/', [{ kind: 'stall', ms: 15_000 }])
-    const job = h.job({ ambient: true })
-    const main = await job.uses(REPO_ROOT, { registries: [HOSTS.euA, HOSTS.faulty].join(','), 'timeout-seconds': '3' })
-    expect(main.exitCode).toBe(1)
-    expect(main.log).toContain(
-      `Error: Timed out after 3 s (timeout-seconds) while waiting for docker login to ${HOSTS.faulty}.`
-    )
-    expect(main.durationMs).toBeLessThan(6_000)
-    expect(JSON.parse(main.state.registries ?? '[]')).toEqual([HOSTS.euA, HOSTS.faulty])
     await expectCleanAfterPost(job)
   })
 
@@ -131,6 +115,34 @@ describe('persistent faults fail in bounded time with a clear message', () => {
     expect(main.log).toContain('Error: ECR GetAuthorizationToken in us-east-1 was refused (AccessDeniedException:')
     expect(main.log).toContain(`Logged in to ${HOSTS.euA}; the post step logs out of them.`)
     expect(main.outputs.registries).toBe(HOSTS.euA)
+    await expectCleanAfterPost(job)
+  })
+})
+
+describe.each(DOCKER_PATHS)('a registry that keeps failing or stalls ($name)', ({ daemon }) => {
+  it('a registry that keeps failing fails its host only; the other host is logged in, then out', async () => {
+    registry.faults.add(request => request.path === '/v2/', times(20, UNAVAILABLE))
+    const job = h.job({ ambient: true, daemon })
+    const main = await job.uses(REPO_ROOT, {
+      registries: [HOSTS.euA, HOSTS.faulty].join(','),
+      'retry-max-attempts': '2'
+    })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain(`Error: docker login to ${HOSTS.faulty} failed 2 time(s) with a transient error`)
+    expect(main.log).toContain(`Logged in to ${HOSTS.euA}; the post step logs out of them.`)
+    await expectCleanAfterPost(job)
+  })
+
+  it('a docker login stalled past the deadline is killed, and post leaves nothing behind', async () => {
+    registry.faults.add(request => request.path === '/v2/', [{ kind: 'stall', ms: 15_000 }])
+    const job = h.job({ ambient: true, daemon })
+    const main = await job.uses(REPO_ROOT, { registries: [HOSTS.euA, HOSTS.faulty].join(','), 'timeout-seconds': '3' })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain(
+      `Error: Timed out after 3 s (timeout-seconds) while waiting for docker login to ${HOSTS.faulty}.`
+    )
+    expect(main.durationMs).toBeLessThan(6_000)
+    expect(JSON.parse(main.state.registries ?? '[]')).toEqual([HOSTS.euA, HOSTS.faulty])
     await expectCleanAfterPost(job)
   })
 })
