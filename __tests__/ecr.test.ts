@@ -76,8 +76,6 @@ describe('fetchRegistryLogins for private registries', () => {
     expect(calls[0].args[0].input).toEqual({ registryIds: [ACCOUNT, OTHER_ACCOUNT] })
     const client = calls[0].thisValue as ECRClient
     await expect(client.config.region()).resolves.toBe('eu-west-1')
-    await expect(client.config.useFipsEndpoint()).resolves.toBe(false)
-    await expect(client.config.useDualstackEndpoint()).resolves.toBe(false)
     await expect(client.config.credentials()).resolves.toMatchObject(CREDENTIALS)
     expect(ecrPublic.calls()).toHaveLength(0)
   })
@@ -128,20 +126,7 @@ describe('fetchRegistryLogins for private registries', () => {
     ])
   })
 
-  it.each([
-    [`${ACCOUNT}.dkr.ecr-fips.us-east-1.amazonaws.com`, true, false],
-    [`${ACCOUNT}.dkr-ecr.us-east-1.on.aws`, false, true],
-    [`${ACCOUNT}.dkr-ecr-fips.us-east-1.on.aws`, true, true]
-  ])('calls the endpoint variant of %s (FIPS %s, dual-stack %s)', async (host, fips, dualStack) => {
-    ecr.on(GetAuthorizationTokenCommand).resolves({
-      authorizationData: [{ authorizationToken: ecrToken(), proxyEndpoint: `https://${host}` }]
-    })
-    await expect(fetch(group(host))).resolves.toMatchObject([{ host }])
-    const client = ecr.commandCalls(GetAuthorizationTokenCommand)[0].thisValue as ECRClient
-    await expect(client.config.region()).resolves.toBe('us-east-1')
-    await expect(client.config.useFipsEndpoint()).resolves.toBe(fips)
-    await expect(client.config.useDualstackEndpoint()).resolves.toBe(dualStack)
-  })
+  // Which endpoint each host form reaches: ecr-endpoints.test.ts, through the SDK's real endpoint resolution.
 
   it('names ecr:GetAuthorizationToken and quotes the principal AWS names when access is denied', async () => {
     ecr.on(GetAuthorizationTokenCommand).rejects(awsError('AccessDeniedException', PRINCIPAL_MESSAGE))

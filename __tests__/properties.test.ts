@@ -3,12 +3,19 @@
 // further, change a seed locally (or drop it) and raise numRuns.
 //
 // The ECR host rules are restated here from scratch, as an oracle that works on labels rather than
-// on one regular expression, so the tests do not share a mistake with src/registries.ts.
+// on one regular expression. Its partitions come from the AWS SDK's own data file, read directly
+// (not through src, which may only call the SDK's partition()), and the oracle checks itself
+// against real host names from AWS's documentation: the tests share neither a mistake nor a stale
+// table with src/registries.ts.
 
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ActionError, InputError } from '../src/errors.js'
 import {
+  ECR_PUBLIC_DUALSTACK_HOST,
   ECR_PUBLIC_HOST,
   groupRegistries,
   parseRegistry,
@@ -21,8 +28,25 @@ import { decodeAuthorizationToken } from '../src/token.js'
 // ---------------------------------------------------------------------------------------------
 // The oracle
 
+interface SdkPartitions {
+  partitions: {
+    id: string
+    outputs: { dnsSuffix: string; dualStackDnsSuffix: string; supportsDualStack: boolean; supportsFIPS: boolean }
+    regionRegex: string
+    regions: Record<string, unknown>
+  }[]
+}
+
+/** The partitions data the SDK's endpoint resolution uses, read from its file (the SDK exports no table). */
+function readSdkPartitions(): SdkPartitions {
+  const root = dirname(createRequire(import.meta.url).resolve('@aws-sdk/core/package.json'))
+  const text = readFileSync(join(root, 'dist-es/submodules/client/util-endpoints/lib/aws/partitions.js'), 'utf8')
+  return JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as SdkPartitions
+}
+
 interface OraclePartition {
   name: string
+  regionPattern: RegExp
   /** A region is `<prefix>-<word>-<number>`, e.g. `us-gov` + `west` + `1`. */
   prefixes: readonly string[]
   suffix: string
@@ -31,34 +55,22 @@ interface OraclePartition {
   known: readonly string[]
 }
 
-const ORACLE: readonly OraclePartition[] = [
-  {
-    name: 'aws',
-    prefixes: ['us', 'eu', 'ap', 'sa', 'ca', 'me', 'af', 'il', 'mx'],
-    suffix: 'amazonaws.com',
-    dualStackSuffix: 'on.aws',
-    known: ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-2', 'ap-southeast-5', 'il-central-1', 'mx-central-1']
-  },
-  {
-    name: 'aws-us-gov',
-    prefixes: ['us-gov'],
-    suffix: 'amazonaws.com',
-    dualStackSuffix: 'on.aws',
-    known: ['us-gov-west-1', 'us-gov-east-1']
-  },
-  {
-    name: 'aws-cn',
-    prefixes: ['cn'],
-    suffix: 'amazonaws.com.cn',
-    dualStackSuffix: 'on.amazonwebservices.com.cn',
-    known: ['cn-north-1', 'cn-northwest-1']
-  },
-  { name: 'aws-eusc', prefixes: ['eusc-de'], suffix: 'amazonaws.eu', known: ['eusc-de-east-1'] },
-  { name: 'aws-iso', prefixes: ['us-iso'], suffix: 'c2s.ic.gov', known: ['us-iso-east-1', 'us-iso-west-1'] },
-  { name: 'aws-iso-b', prefixes: ['us-isob'], suffix: 'sc2s.sgov.gov', known: ['us-isob-east-1'] },
-  { name: 'aws-iso-e', prefixes: ['eu-isoe'], suffix: 'cloud.adc-e.uk', known: ['eu-isoe-west-1'] },
-  { name: 'aws-iso-f', prefixes: ['us-isof'], suffix: 'csp.hci.ic.gov', known: ['us-isof-south-1', 'us-isof-east-1'] }
-]
+const ORACLE: readonly OraclePartition[] = readSdkPartitions().partitions.map(
+  ({ id, outputs, regionRegex, regions }) => {
+    // Pseudo-regions such as aws-global name no registry.
+    const known = Object.keys(regions).filter(region => /-\d+$/.test(region))
+    return {
+      name: id,
+      regionPattern: new RegExp(regionRegex),
+      prefixes: [...new Set(known.map(region => region.split('-').slice(0, -2).join('-')))],
+      suffix: outputs.dnsSuffix,
+      // ECR's documented rule: registries at on.<domain> where the partition's dual-stack APIs are at api.<domain>.
+      dualStackSuffix: outputs.supportsDualStack ? outputs.dualStackDnsSuffix.replace(/^api\./, 'on.') : undefined,
+      known
+    }
+  }
+)
+const DEFAULT_PARTITION = ORACLE.find(p => p.name === 'aws') as OraclePartition
 
 const ALL_SUFFIXES = [
   ...new Set(ORACLE.flatMap(p => [p.suffix, p.dualStackSuffix].filter((s): s is string => s !== undefined)))
@@ -68,7 +80,12 @@ const isAsciiDigits = (text: string, length?: number): boolean =>
   (length === undefined || text.length === length) && text.length > 0 && [...text].every(c => c >= '0' && c <= '9')
 const isAsciiLower = (text: string): boolean => text.length > 0 && [...text].every(c => c >= 'a' && c <= 'z')
 
-/** The partition of a region by its shape `<prefix>-<word>-<number>`, or undefined. */
+/**
+ * The partition of a region, or undefined: a region the SDK lists by name, or one its partition's
+ * regionRegex matches, made of lower-case words (hosts are lower-cased; no region word has a digit
+ * or an underscore). The SDK's partition() puts any other string in aws, and exports no pattern,
+ * so src also takes `<two letters>-<word>-<n>` for aws: a new area there still ends in AWS's domain.
+ */
 function oraclePartition(region: string): OraclePartition | undefined {
   const parts = region.split('-')
   if (parts.length < 3) return undefined
@@ -76,7 +93,10 @@ function oraclePartition(region: string): OraclePartition | undefined {
   const word = parts[parts.length - 2]
   const prefix = parts.slice(0, -2)
   if (!isAsciiDigits(number) || !isAsciiLower(word) || !prefix.every(isAsciiLower)) return undefined
-  return ORACLE.find(p => p.prefixes.includes(prefix.join('-')))
+  const byName = ORACLE.find(p => p.known.includes(region))
+  const byPattern = ORACLE.find(p => p.regionPattern.test(region))
+  const byArea = prefix.length === 1 && prefix[0].length === 2 ? DEFAULT_PARTITION : undefined
+  return byName ?? byPattern ?? byArea
 }
 
 interface Expected {
@@ -126,10 +146,14 @@ function splitEntry(entry: string): { host: string; path: string } {
   return slash === -1 ? { host: rest, path: '' } : { host: rest.slice(0, slash), path: rest.slice(slash) }
 }
 
-/** ECR Public, with an optional http(s) scheme and an optional one-line path. */
-function oraclePublicEntry(entry: string): boolean {
+// ECR Public's registry hosts, as AWS documents them: IPv4, and dual-stack.
+const ORACLE_PUBLIC_HOSTS = ['public.ecr.aws', 'ecr-public.aws.com']
+
+/** The ECR Public host of an entry with an optional http(s) scheme and an optional one-line path. */
+function oraclePublicHost(entry: string): string | undefined {
   const { host, path } = splitEntry(entry)
-  return host.toLowerCase() === ECR_PUBLIC_HOST && !LINE_TERMINATORS.test(path)
+  const lower = host.toLowerCase()
+  return ORACLE_PUBLIC_HOSTS.includes(lower) && !LINE_TERMINATORS.test(path) ? lower : undefined
 }
 
 /**
@@ -146,8 +170,9 @@ function oracleParse(entry: string, defaultRegion: string | undefined): Registry
     const fields = { region: defaultRegion, partition: partition.name, fips: false, dualStack: false }
     return { kind: 'private', ...fields, accountId: entry, host }
   }
-  if (oraclePublicEntry(entry)) {
-    return { kind: 'public', region: 'us-east-1', partition: 'aws', host: ECR_PUBLIC_HOST }
+  const publicHost = oraclePublicHost(entry)
+  if (publicHost !== undefined) {
+    return { kind: 'public', region: 'us-east-1', partition: 'aws', host: publicHost } as Registry
   }
   const { host: written, path } = splitEntry(entry)
   const host = written.toLowerCase()
@@ -157,14 +182,59 @@ function oracleParse(entry: string, defaultRegion: string | undefined): Registry
 }
 
 describe('the oracle itself', () => {
+  // Real registry host names, written out: from AWS's ECR user guide (IPv4 and dual-stack request
+  // endpoints, FIPS endpoints) and the ECR endpoints AWS publishes per partition. If the SDK data the
+  // oracle reads, or the on./api. rule, ever disagrees with these, this fails first.
   it.each([
-    ['123456789012.dkr.ecr.us-east-1.amazonaws.com', 'aws', false, false],
-    ['123456789012.dkr-ecr-fips.us-gov-east-1.on.aws', 'aws-us-gov', true, true],
-    ['123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn', 'aws-cn', false, true],
-    ['123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov', 'aws-iso-f', false, false]
-  ])('accepts %s', (host, partition, fips, dualStack) => {
-    expect(oraclePrivateHost(host)).toMatchObject({ partition, fips, dualStack })
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com', 'aws', 'us-east-1', false, false],
+    ['123456789012.dkr.ecr-fips.us-east-2.amazonaws.com', 'aws', 'us-east-2', true, false],
+    ['123456789012.dkr-ecr.eu-west-1.on.aws', 'aws', 'eu-west-1', false, true],
+    ['123456789012.dkr-ecr-fips.us-west-2.on.aws', 'aws', 'us-west-2', true, true],
+    ['123456789012.dkr.ecr.us-gov-west-1.amazonaws.com', 'aws-us-gov', 'us-gov-west-1', false, false],
+    ['123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com', 'aws-us-gov', 'us-gov-west-1', true, false],
+    ['123456789012.dkr-ecr-fips.us-gov-east-1.on.aws', 'aws-us-gov', 'us-gov-east-1', true, true],
+    ['123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn', 'aws-cn', 'cn-north-1', false, false],
+    ['123456789012.dkr-ecr.cn-northwest-1.on.amazonwebservices.com.cn', 'aws-cn', 'cn-northwest-1', false, true],
+    ['123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu', 'aws-eusc', 'eusc-de-east-1', false, false],
+    ['123456789012.dkr-ecr.eusc-de-east-1.on.amazonwebservices.eu', 'aws-eusc', 'eusc-de-east-1', false, true],
+    ['123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov', 'aws-iso', 'us-iso-east-1', false, false],
+    ['123456789012.dkr-ecr.us-iso-west-1.on.aws.ic.gov', 'aws-iso', 'us-iso-west-1', false, true],
+    ['123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov', 'aws-iso-b', 'us-isob-east-1', false, false],
+    ['123456789012.dkr-ecr.us-isob-east-1.on.aws.scloud', 'aws-iso-b', 'us-isob-east-1', false, true],
+    ['123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk', 'aws-iso-e', 'eu-isoe-west-1', false, false],
+    ['123456789012.dkr-ecr.eu-isoe-west-1.on.cloud-aws.adc-e.uk', 'aws-iso-e', 'eu-isoe-west-1', false, true],
+    ['123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov', 'aws-iso-f', 'us-isof-south-1', false, false],
+    ['123456789012.dkr-ecr-fips.us-isof-south-1.on.aws.hci.ic.gov', 'aws-iso-f', 'us-isof-south-1', true, true]
+  ])('accepts %s (partition %s, region %s, FIPS %s, dual-stack %s)', (host, partition, region, fips, dualStack) => {
+    expect(oraclePrivateHost(host)).toEqual({ accountId: '123456789012', region, partition, fips, dualStack })
+    expect(parseRegistry(host, undefined)).toEqual({ kind: 'private', ...oraclePrivateHost(host), host })
   })
+
+  it('knows every partition the SDK ships, and each has a dual-stack registry domain', () => {
+    expect(ORACLE.map(p => p.name).sort()).toEqual(
+      expect.arrayContaining([
+        'aws',
+        'aws-cn',
+        'aws-eusc',
+        'aws-iso',
+        'aws-iso-b',
+        'aws-iso-e',
+        'aws-iso-f',
+        'aws-us-gov'
+      ])
+    )
+    for (const partition of ORACLE) {
+      expect(partition.dualStackSuffix, partition.name).toMatch(/^on\./)
+      expect(partition.known.length, partition.name).toBeGreaterThan(0)
+    }
+  })
+
+  it.each(['public.ecr.aws', 'ecr-public.aws.com', 'https://ECR-Public.aws.com/docker/library/redis'])(
+    'takes %s for ECR Public',
+    entry => {
+      expect(oraclePublicHost(entry)).toBeDefined()
+    }
+  )
 
   it.each([
     '123456789012.dkr.ecr.us-east-1.on.aws',
@@ -172,7 +242,10 @@ describe('the oracle itself', () => {
     '123456789012.dkr.ecr.cn-north-1.amazonaws.com',
     '12345678901.dkr.ecr.us-east-1.amazonaws.com',
     '123456789012.dkr.ecr.us-east-1.amazonaws.com.',
-    '123456789012.dkr.ecr.mars-east-1.amazonaws.com'
+    '123456789012.dkr.ecr.mars-east-1.amazonaws.com',
+    '123456789012.dkr.ecr.aws-global.amazonaws.com',
+    '123456789012.dkr-ecr.us-iso-east-1.api.aws.ic.gov',
+    '123456789012.dkr-ecr.us-iso-east-1.on.aws'
   ])('refuses %s', host => {
     expect(oraclePrivateHost(host)).toBeUndefined()
   })
@@ -264,6 +337,14 @@ const nearMissHost: fc.Arbitrary<string> = hostParts.chain(parts => {
     fc
       .constantFrom('fips.dkr.ecr', 'dkr.fips-ecr', 'dkr.ecr.fips', 'dkr-fips-ecr', 'dkr.ecrfips', 'dkr_ecr')
       .map(other => `${accountId}.${other}.${region}.${suffix}`),
+    // A region in an area no partition has (or a two-letter one, which src takes for aws).
+    fc
+      .tuple(
+        fc.constantFrom('mars', 'xx', 'usa', 'u', 'eusc', 'us-iso-x', 'cn-cn', 'gov'),
+        regionWord,
+        fc.nat({ max: 9 })
+      )
+      .map(([area, word, n]) => `${accountId}.${service}.${area}-${word}-${n}.${suffix}`),
     // A region label broken.
     fc
       .constantFrom(`${region}a`, region.replace(/-\d+$/, ''), region.replace(/-/g, ''), `${region}-1`, ` ${region}`)
@@ -285,7 +366,7 @@ const nearMissHost: fc.Arbitrary<string> = hostParts.chain(parts => {
   )
 })
 
-/** public.ecr.aws with one mutation; some mutations keep it valid (the oracle decides). */
+/** An ECR Public host with one mutation; some mutations keep it valid (the oracle decides). */
 const nearMissPublic: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(
     'public.ecr.aws.evil.example',
@@ -308,15 +389,31 @@ const nearMissPublic: fc.Arbitrary<string> = fc.oneof(
     'xhttps://public.ecr.aws',
     'https://public.ecr.aws:443/x'
   ),
+  fc.constantFrom(
+    'ecr-public.aws.com.evil.example',
+    'ecr-public.aws.com.',
+    'ecr-public.aws',
+    'ecr-public.aws.com:443',
+    'evil.ecr-public.aws.com',
+    'ecr-public-fips.aws.com',
+    'public.ecr.aws.com',
+    'ecr-public.api.aws',
+    'ecr-public.us-east-1.api.aws'
+  ),
   fc
     .tuple(
-      fc.nat({ max: ECR_PUBLIC_HOST.length - 1 }),
+      fc.constantFrom(...ORACLE_PUBLIC_HOSTS),
+      fc.nat({ max: 17 }),
       fc.constantFrom('', '.', '-', 'x', '\u212a', '\u0131', '/', ' ')
     )
-    .map(([at, c]) => `${ECR_PUBLIC_HOST.slice(0, at)}${c}${ECR_PUBLIC_HOST.slice(at + 1)}`),
+    .map(([host, at, c]) => `${host.slice(0, at)}${c}${host.slice(at + 1)}`),
   fc
-    .tuple(fc.nat({ max: ECR_PUBLIC_HOST.length }), fc.constantFrom('https://', 'http://', '/', '.'))
-    .map(([at, text]) => `${ECR_PUBLIC_HOST.slice(0, at)}${text}${ECR_PUBLIC_HOST.slice(at)}`)
+    .tuple(
+      fc.constantFrom(...ORACLE_PUBLIC_HOSTS),
+      fc.nat({ max: 18 }),
+      fc.constantFrom('https://', 'http://', '/', '.')
+    )
+    .map(([host, at, text]) => `${host.slice(0, at)}${text}${host.slice(at)}`)
 )
 
 /** Characters from which ECR-like text is made, so arbitrary strings come close to hosts. */
@@ -348,8 +445,9 @@ function outcome(run: () => Registry): { registry: Registry } | { error: unknown
 /** Checks a private result against the oracle; a public one against the public-entry oracle. */
 function expectSound(entry: string, registry: Registry): void {
   if (registry.kind === 'public') {
-    expect(oraclePublicEntry(entry), entry).toBe(true)
-    expect(registry).toEqual({ kind: 'public', region: 'us-east-1', partition: 'aws', host: ECR_PUBLIC_HOST })
+    const host = oraclePublicHost(entry)
+    expect(host, entry).toBeDefined()
+    expect(registry).toEqual({ kind: 'public', region: 'us-east-1', partition: 'aws', host })
     return
   }
   expect(registry.host, entry).toBeDefined()
@@ -483,17 +581,22 @@ describe('parseRegistry (properties)', () => {
     )
   })
 
-  it('accepts public.ecr.aws in any case, with any scheme and path, as ECR Public', () => {
+  it('accepts public.ecr.aws and ecr-public.aws.com in any case, with any scheme and path, as ECR Public', () => {
+    const publicHost = fc.constantFrom(...ORACLE_PUBLIC_HOSTS)
     fc.assert(
-      fc.property(decorate(fc.constant(ECR_PUBLIC_HOST)), maybeRegion, ({ entry }, region) => {
-        const result = outcome(() => parseRegistry(entry, region))
-        expect('registry' in result ? result.registry : result.error, entry).toEqual({
-          kind: 'public',
-          region: 'us-east-1',
-          partition: 'aws',
-          host: ECR_PUBLIC_HOST
-        })
-      }),
+      fc.property(
+        publicHost.chain(host => decorate(fc.constant(host))),
+        maybeRegion,
+        ({ entry, host }, region) => {
+          const result = outcome(() => parseRegistry(entry, region))
+          expect('registry' in result ? result.registry : result.error, entry).toEqual({
+            kind: 'public',
+            region: 'us-east-1',
+            partition: 'aws',
+            host: host.toLowerCase()
+          })
+        }
+      ),
       { seed: 0x5eed0006, numRuns: 500 }
     )
   })
@@ -561,7 +664,8 @@ describe('selectRegistries + groupRegistries (properties)', () => {
     { weight: 2, arbitrary: hostParts.chain(parts => decorate(fc.constant(hostFrom(parts)))).map(e => e.entry) },
     { weight: 2, arbitrary: account },
     { weight: 1, arbitrary: fc.constantFrom('123456789012', '210987654321') },
-    { weight: 1, arbitrary: decorate(fc.constant(ECR_PUBLIC_HOST)).map(e => e.entry) }
+    { weight: 1, arbitrary: decorate(fc.constant(ECR_PUBLIC_HOST)).map(e => e.entry) },
+    { weight: 1, arbitrary: decorate(fc.constant(ECR_PUBLIC_DUALSTACK_HOST)).map(e => e.entry) }
   )
   const selection = fc.record({
     entries: fc.array(entry, { maxLength: 10 }),
@@ -569,13 +673,16 @@ describe('selectRegistries + groupRegistries (properties)', () => {
     region: anyRegion
   })
 
+  // ECR Public's dual-stack host gets its token from ECR Public's dual-stack endpoint.
+  const dualStackOf = (registry: Registry): boolean =>
+    registry.kind === 'private' ? registry.dualStack : registry.host === 'ecr-public.aws.com'
   const variantOf = (registry: Registry): string =>
     [
       registry.partition,
       registry.region,
       registry.kind,
       registry.kind === 'private' && registry.fips,
-      registry.kind === 'private' && registry.dualStack
+      dualStackOf(registry)
     ].join('|')
 
   it('puts every registry in exactly one group, never mixing region, kind or variant', () => {
@@ -606,7 +713,7 @@ describe('selectRegistries + groupRegistries (properties)', () => {
             expect(registry.kind).toBe(group.kind)
             expect(registry.region).toBe(group.region)
             expect(registry.kind === 'private' && registry.fips).toBe(group.fips)
-            expect(registry.kind === 'private' && registry.dualStack).toBe(group.dualStack)
+            expect(dualStackOf(registry)).toBe(group.dualStack)
           }
         }
         expect(new Set(groups.map(g => g.key)).size).toBe(groups.length)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { InputError } from '../src/errors.js'
 import {
+  ECR_PUBLIC_DUALSTACK_HOST,
   ECR_PUBLIC_HOST,
   groupRegistries,
   isValidRegion,
@@ -15,9 +16,11 @@ import {
 const A = '123456789012'
 const B = '210987654321'
 
+// Expected values are written out here (from AWS's ECR documentation and the host names AWS's
+// partitions publish), never computed from src's rules or the SDK's data.
 describe('parseRegistry: accepted hosts', () => {
   it.each([
-    // [entry, host, partition, region, fips, dualStack]
+    // [entry, partition, region, fips, dualStack]
     [`${A}.dkr.ecr.us-east-1.amazonaws.com`, 'aws', 'us-east-1', false, false],
     [`${A}.dkr.ecr.eu-west-1.amazonaws.com`, 'aws', 'eu-west-1', false, false],
     [`${A}.dkr.ecr.ap-southeast-5.amazonaws.com`, 'aws', 'ap-southeast-5', false, false],
@@ -37,7 +40,25 @@ describe('parseRegistry: accepted hosts', () => {
     [`${A}.dkr-ecr.us-east-1.on.aws`, 'aws', 'us-east-1', false, true],
     [`${A}.dkr-ecr-fips.us-east-2.on.aws`, 'aws', 'us-east-2', true, true],
     [`${A}.dkr-ecr.us-gov-east-1.on.aws`, 'aws-us-gov', 'us-gov-east-1', false, true],
-    [`${A}.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn`, 'aws-cn', 'cn-north-1', false, true]
+    [`${A}.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn`, 'aws-cn', 'cn-north-1', false, true],
+    [`${A}.dkr-ecr-fips.cn-northwest-1.on.amazonwebservices.com.cn`, 'aws-cn', 'cn-northwest-1', true, true],
+    [`${A}.dkr.ecr-fips.cn-north-1.amazonaws.com.cn`, 'aws-cn', 'cn-north-1', true, false],
+    [`${A}.dkr-ecr-fips.us-gov-west-1.on.aws`, 'aws-us-gov', 'us-gov-west-1', true, true],
+    [`${A}.dkr-ecr.eusc-de-east-1.on.amazonwebservices.eu`, 'aws-eusc', 'eusc-de-east-1', false, true],
+    [`${A}.dkr-ecr-fips.eusc-de-east-1.on.amazonwebservices.eu`, 'aws-eusc', 'eusc-de-east-1', true, true],
+    [`${A}.dkr.ecr-fips.eusc-de-east-1.amazonaws.eu`, 'aws-eusc', 'eusc-de-east-1', true, false],
+    [`${A}.dkr-ecr.us-iso-west-1.on.aws.ic.gov`, 'aws-iso', 'us-iso-west-1', false, true],
+    [`${A}.dkr-ecr-fips.us-iso-east-1.on.aws.ic.gov`, 'aws-iso', 'us-iso-east-1', true, true],
+    [`${A}.dkr.ecr-fips.us-iso-east-1.c2s.ic.gov`, 'aws-iso', 'us-iso-east-1', true, false],
+    [`${A}.dkr-ecr.us-isob-east-1.on.aws.scloud`, 'aws-iso-b', 'us-isob-east-1', false, true],
+    [`${A}.dkr-ecr-fips.us-isob-east-1.on.aws.scloud`, 'aws-iso-b', 'us-isob-east-1', true, true],
+    [`${A}.dkr-ecr.eu-isoe-west-1.on.cloud-aws.adc-e.uk`, 'aws-iso-e', 'eu-isoe-west-1', false, true],
+    [`${A}.dkr-ecr-fips.eu-isoe-west-1.on.cloud-aws.adc-e.uk`, 'aws-iso-e', 'eu-isoe-west-1', true, true],
+    [`${A}.dkr-ecr.us-isof-south-1.on.aws.hci.ic.gov`, 'aws-iso-f', 'us-isof-south-1', false, true],
+    [`${A}.dkr-ecr-fips.us-isof-east-1.on.aws.hci.ic.gov`, 'aws-iso-f', 'us-isof-east-1', true, true],
+    // A region newer than any table: the SDK's region pattern for its partition places it.
+    [`${A}.dkr.ecr.us-gov-north-1.amazonaws.com`, 'aws-us-gov', 'us-gov-north-1', false, false],
+    [`${A}.dkr-ecr.ap-southeast-9.on.aws`, 'aws', 'ap-southeast-9', false, true]
   ])('parses %s as partition %s, region %s (fips %s, dual-stack %s)', (entry, partition, region, fips, dualStack) => {
     expect(parseRegistry(entry, undefined)).toEqual({
       kind: 'private',
@@ -78,6 +99,37 @@ describe('parseRegistry: accepted hosts', () => {
       partition: 'aws',
       host: ECR_PUBLIC_HOST
     })
+  })
+
+  it.each([
+    'ecr-public.aws.com',
+    'https://ecr-public.aws.com',
+    'ecr-public.aws.com/docker/library/redis:8.2.3-alpine',
+    'ECR-PUBLIC.AWS.COM'
+  ])('parses %s as ECR Public at its dual-stack host, which docker logs in to', entry => {
+    expect(parseRegistry(entry, undefined)).toEqual({
+      kind: 'public',
+      region: 'us-east-1',
+      partition: 'aws',
+      host: ECR_PUBLIC_DUALSTACK_HOST
+    })
+  })
+})
+
+describe('parseRegistry: an account ID that YAML turned into a number', () => {
+  it.each(['12345678901', '98765432109'])(
+    'says that YAML dropped the leading zero of %s and shows the quoted form',
+    entry => {
+      expect(() => parseRegistry(entry, 'eu-west-1')).toThrow(InputError)
+      expect(() => parseRegistry(entry, 'eu-west-1')).toThrow(
+        `registries: '${entry}' has 11 digits: YAML read an unquoted account ID with a leading zero as a ` +
+          `number and dropped the zero. Quote the account ID: registries: '0${entry}'.`
+      )
+    }
+  )
+
+  it('says the same without a region', () => {
+    expect(() => parseRegistry('12345678901', undefined)).toThrow("Quote the account ID: registries: '012345678901'.")
   })
 })
 
@@ -122,7 +174,8 @@ describe('parseRegistry: look-alikes are rejected', () => {
     [`x${A}.dkr.ecr.us-east-1.amazonaws.com`, 'a prefix before the account'],
     [`12345678901.dkr.ecr.us-east-1.amazonaws.com`, 'an 11-digit account'],
     [`1234567890123.dkr.ecr.us-east-1.amazonaws.com`, 'a 13-digit account'],
-    ['12345678901', 'an 11-digit account ID'],
+    ['01234567890', 'an 11-digit entry with a leading zero (not a YAML number)'],
+    ['1234567890', 'a 10-digit account ID'],
     ['1234567890123', 'a 13-digit account ID'],
     [`${A}.dkr.ecr.us-east-1.amazonaws.com.cn`, 'an aws region with the China suffix'],
     [`${A}.dkr.ecr.cn-north-1.amazonaws.com`, 'a China region with the global suffix'],
@@ -136,7 +189,14 @@ describe('parseRegistry: look-alikes are rejected', () => {
     [`${A}.dkr-ecr.us-east-1.amazonaws.com`, 'dkr-ecr on the IPv4 domain'],
     [`${A}.dkr-ecr.cn-north-1.on.aws`, 'a China region on the global dual-stack domain'],
     [`${A}.dkr-ecr.us-east-1.on.amazonwebservices.com.cn`, 'an aws region on the China dual-stack domain'],
-    [`${A}.dkr-ecr.us-iso-east-1.c2s.ic.gov`, 'dual-stack in a partition without it'],
+    [`${A}.dkr-ecr.us-iso-east-1.c2s.ic.gov`, "dkr-ecr on an ISO partition's IPv4 domain"],
+    [`${A}.dkr-ecr.us-iso-east-1.on.aws`, 'an ISO region on the global dual-stack domain'],
+    [`${A}.dkr-ecr.us-east-1.on.aws.ic.gov`, 'an aws region on the ISO dual-stack domain'],
+    [`${A}.dkr-ecr.us-iso-east-1.api.aws.ic.gov`, 'the API domain (api.) instead of the registry domain (on.)'],
+    [`${A}.dkr-ecr.us-east-1.api.aws`, 'the global API domain'],
+    [`${A}.dkr-ecr.eusc-de-east-1.on.aws`, 'the EUSC region on the global dual-stack domain'],
+    [`${A}.dkr-ecr.us-isob-east-1.on.aws.ic.gov`, 'an ISO-B region on the ISO dual-stack domain'],
+    [`${A}.dkr.ecr.aws-global.amazonaws.com`, "the SDK's pseudo-region aws-global"],
     [`${A}.dkr.ecr.mars-east-1.amazonaws.com`, 'an unknown region'],
     [`${A}.dkr.ecr..amazonaws.com`, 'an empty region label'],
     [`${A}..dkr.ecr.us-east-1.amazonaws.com`, 'an empty label after the account'],
@@ -148,6 +208,10 @@ describe('parseRegistry: look-alikes are rejected', () => {
     [`${A}.ecr.us-east-1.amazonaws.com`, 'no dkr label'],
     [`${A}.dkr.ecr.us-east-1.amazonaws.com.evil`, 'an extra label'],
     ['public.ecr.aws.evil.example', 'a public look-alike'],
+    ['ecr-public.aws.com.evil.example', 'a dual-stack public look-alike'],
+    ['evilecr-public.aws.com', 'a dual-stack public look-alike prefix'],
+    ['ecr-public.aws', 'ECR Public without .com'],
+    ['public.ecr.aws.com', 'the two public hosts mixed'],
     ['evilpublic.ecr.aws', 'a public look-alike prefix'],
     ['docker.io', 'another registry'],
     ['ghcr.io/octo-org/app', 'another registry with a path']
@@ -173,17 +237,41 @@ describe('regions and partitions', () => {
     ['eu-isoe-west-1', 'aws-iso-e', 'cloud.adc-e.uk'],
     ['us-isof-east-1', 'aws-iso-f', 'csp.hci.ic.gov']
   ])('puts %s in partition %s with DNS suffix %s', (region, name, dnsSuffix) => {
-    expect(partitionOf(region)).toMatchObject({ name, dnsSuffix })
+    expect(partitionOf(region)).toMatchObject({ name, dnsSuffix, supportsFIPS: true })
     expect(isValidRegion(region)).toBe(true)
   })
 
-  it.each(['', 'eu-west', 'EU-WEST-1', 'eu-west-1 ', 'mars-east-1', 'us-east-1a', 'global', 'cn-north'])(
-    'does not take %j for a region',
-    region => {
-      expect(isValidRegion(region)).toBe(false)
-      expect(partitionOf(region)).toBeUndefined()
-    }
-  )
+  it.each([
+    ['us-east-1', 'on.aws'],
+    ['us-gov-west-1', 'on.aws'],
+    ['cn-north-1', 'on.amazonwebservices.com.cn'],
+    ['eusc-de-east-1', 'on.amazonwebservices.eu'],
+    ['us-iso-east-1', 'on.aws.ic.gov'],
+    ['us-isob-east-1', 'on.aws.scloud'],
+    ['eu-isoe-west-1', 'on.cloud-aws.adc-e.uk'],
+    ['us-isof-south-1', 'on.aws.hci.ic.gov']
+  ])('gives %s the dual-stack registry domain %s', (region, dualStackSuffix) => {
+    expect(partitionOf(region)?.dualStackSuffix).toBe(dualStackSuffix)
+  })
+
+  it.each([
+    '',
+    'eu-west',
+    'EU-WEST-1',
+    'eu-West-1',
+    'eu-west-1 ',
+    'mars-east-1',
+    'us-east-1a',
+    'global',
+    'aws-global',
+    'aws-cn-global',
+    'cn-north',
+    'eu_west-1',
+    'eu-west-01x'
+  ])('does not take %j for a region', region => {
+    expect(isValidRegion(region)).toBe(false)
+    expect(partitionOf(region)).toBeUndefined()
+  })
 
   it.each([
     ['eu-west-1', `${A}.dkr.ecr.eu-west-1.amazonaws.com`],
@@ -302,6 +390,14 @@ describe('groupRegistries', () => {
     expect(groups[2].registries.map(registry => registry.host)).toEqual([
       `${A}.dkr-ecr.us-east-1.on.aws`,
       `${B}.dkr-ecr.us-east-1.on.aws`
+    ])
+  })
+
+  it('asks ECR Public for its dual-stack host in a call of its own (the dual-stack endpoint)', () => {
+    const groups = groupRegistries([parse('public.ecr.aws'), parse(ECR_PUBLIC_DUALSTACK_HOST)])
+    expect(groups.map(group => [group.key, group.kind, group.dualStack])).toEqual([
+      ['aws/us-east-1/public', 'public', false],
+      ['aws/us-east-1/public/dualstack', 'public', true]
     ])
   })
 

@@ -74,29 +74,56 @@ function hostOf(proxyEndpoint: string): string {
   return proxyEndpoint.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
 }
 
+/** The endpoint variant a group's hosts ask for: only `true`s, so that AWS_USE_FIPS_ENDPOINT,
+ * AWS_USE_DUALSTACK_ENDPOINT and the profile's settings still apply where the host says nothing. */
+function endpointVariant(group: RegistryGroup): { useFipsEndpoint?: true; useDualstackEndpoint?: true } {
+  return {
+    ...(group.fips && { useFipsEndpoint: true }),
+    ...(group.dualStack && { useDualstackEndpoint: true })
+  }
+}
+
+interface ConfiguredClient {
+  config: { serviceConfiguredEndpoint?: () => Promise<string | undefined> }
+}
+
+/**
+ * A client for the group's endpoint variant. A custom endpoint (AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL,
+ * `endpoint_url` in the profile), found as the SDK finds it, wins: the SDK refuses a variant with one,
+ * and the token serves every host form of the registry.
+ */
+async function clientFor<C extends ConfiguredClient>(
+  group: RegistryGroup,
+  make: (variant: ReturnType<typeof endpointVariant>) => C
+): Promise<C> {
+  const variant = endpointVariant(group)
+  const plain = make({})
+  if (Object.keys(variant).length === 0) return plain
+  const customEndpoint = await plain.config.serviceConfiguredEndpoint?.()
+  return customEndpoint ? plain : make(variant)
+}
+
 async function requestTokens(
   group: RegistryGroup,
   credentials: AwsCredentials,
   context: CallContext
 ): Promise<AuthorizationData[]> {
   const options = { policy: context.retry, deadline: context.deadline }
+  const config = clientConfig(context, group.region, credentials)
   if (group.kind === 'public') {
     // Loaded only for ECR Public, which few runs use.
     const { ECRPUBLICClient, GetAuthorizationTokenCommand: GetPublicToken } = await import('@aws-sdk/client-ecr-public')
-    const client = new ECRPUBLICClient(clientConfig(context, group.region, credentials))
+    const client = await clientFor(group, variant => new ECRPUBLICClient({ ...config, ...variant }))
     const response = await withRetry(
       describeCall(group),
       signal => client.send(new GetPublicToken({}), { abortSignal: signal }),
       options
     )
-    return response.authorizationData ? [{ ...response.authorizationData, proxyEndpoint: ECR_PUBLIC_HOST }] : []
+    const host = group.registries[0]?.host ?? ECR_PUBLIC_HOST
+    return response.authorizationData ? [{ ...response.authorizationData, proxyEndpoint: host }] : []
   }
 
-  const client = new ECRClient({
-    ...clientConfig(context, group.region, credentials),
-    useFipsEndpoint: group.fips,
-    useDualstackEndpoint: group.dualStack
-  })
+  const client = await clientFor(group, variant => new ECRClient({ ...config, ...variant }))
   const registryIds = group.registries.flatMap(registry =>
     registry.kind === 'private' && registry.accountId ? [registry.accountId] : []
   )

@@ -1,41 +1,24 @@
 // Pure parsing of the `registries` input: which ECR registries to log in to, and how to group
 // them into GetAuthorizationToken calls. No I/O here, so every rule has a table test.
 
+import { partition } from '@aws-sdk/core/client'
 import { InputError } from './errors.js'
 
 export const ECR_PUBLIC_HOST = 'public.ecr.aws'
+// ECR Public's dual-stack registry host (IPv4 and IPv6); docker logs in to the host the user wrote.
+export const ECR_PUBLIC_DUALSTACK_HOST = 'ecr-public.aws.com'
 // ECR Public hands out tokens from us-east-1 only.
 export const ECR_PUBLIC_REGION = 'us-east-1'
 
-interface Partition {
+/** What the AWS SDK's partitions data says about a region's partition. */
+export interface Partition {
   name: string
-  regionPattern: RegExp
   dnsSuffix: string
-  // ECR's dual-stack registry domain, where the partition has one.
+  /** ECR's dual-stack registry domain, where the partition has one. */
   dualStackSuffix?: string
+  supportsFIPS: boolean
+  supportsDualStack: boolean
 }
-
-// From the AWS SDK's partitions table, most specific first: `us-gov-…` must not fall into `aws`.
-const PARTITIONS: readonly Partition[] = [
-  { name: 'aws-us-gov', regionPattern: /^us-gov-[a-z]+-\d+$/, dnsSuffix: 'amazonaws.com', dualStackSuffix: 'on.aws' },
-  { name: 'aws-iso', regionPattern: /^us-iso-[a-z]+-\d+$/, dnsSuffix: 'c2s.ic.gov' },
-  { name: 'aws-iso-b', regionPattern: /^us-isob-[a-z]+-\d+$/, dnsSuffix: 'sc2s.sgov.gov' },
-  { name: 'aws-iso-e', regionPattern: /^eu-isoe-[a-z]+-\d+$/, dnsSuffix: 'cloud.adc-e.uk' },
-  { name: 'aws-iso-f', regionPattern: /^us-isof-[a-z]+-\d+$/, dnsSuffix: 'csp.hci.ic.gov' },
-  { name: 'aws-eusc', regionPattern: /^eusc-de-[a-z]+-\d+$/, dnsSuffix: 'amazonaws.eu' },
-  {
-    name: 'aws-cn',
-    regionPattern: /^cn-[a-z]+-\d+$/,
-    dnsSuffix: 'amazonaws.com.cn',
-    dualStackSuffix: 'on.amazonwebservices.com.cn'
-  },
-  {
-    name: 'aws',
-    regionPattern: /^(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d+$/,
-    dnsSuffix: 'amazonaws.com',
-    dualStackSuffix: 'on.aws'
-  }
-]
 
 /** One registry to log in to. `host` is what `docker login` gets; for the caller's default
  * registry it is unknown until ECR answers. */
@@ -49,7 +32,12 @@ export type Registry =
       accountId?: string
       host?: string
     }
-  | { kind: 'public'; region: typeof ECR_PUBLIC_REGION; partition: 'aws'; host: typeof ECR_PUBLIC_HOST }
+  | {
+      kind: 'public'
+      region: typeof ECR_PUBLIC_REGION
+      partition: 'aws'
+      host: typeof ECR_PUBLIC_HOST | typeof ECR_PUBLIC_DUALSTACK_HOST
+    }
 
 /** Registries that one GetAuthorizationToken call serves. */
 export interface RegistryGroup {
@@ -61,17 +49,42 @@ export interface RegistryGroup {
   registries: Registry[]
 }
 
+// Every region code is lower-case labels and a number: eu-west-1, us-gov-east-1, eusc-de-east-1.
+const REGION_CODE = /^[a-z]+(-[a-z]+)+-\d+$/
+// The SDK's partition() places a string it cannot match in its default partition, aws, whose
+// regions all have a two-letter area (us-, eu-, ap-, mx-, …): `mars-east-1` is no region. The
+// SDK does not export its regionRegex, so this is the one rule stated here.
+const DEFAULT_PARTITION = 'aws'
+const DEFAULT_PARTITION_REGION = /^[a-z]{2}-[a-z]+-\d+$/
+
+/** The partition of a region, from the partitions data the AWS SDK ships; undefined if it is no region. */
 export function partitionOf(region: string): Partition | undefined {
-  return PARTITIONS.find(p => p.regionPattern.test(region))
+  if (!REGION_CODE.test(region)) return undefined
+  const found = partition(region)
+  if (found.name === DEFAULT_PARTITION && !DEFAULT_PARTITION_REGION.test(region)) return undefined
+  return {
+    name: found.name,
+    dnsSuffix: found.dnsSuffix,
+    // ECR's dual-stack registries live at `on.` where the partition's dual-stack APIs live at `api.`:
+    // api.aws -> on.aws, api.amazonwebservices.com.cn -> on.amazonwebservices.com.cn.
+    dualStackSuffix:
+      found.supportsDualStack && found.dualStackDnsSuffix.startsWith('api.')
+        ? `on.${found.dualStackDnsSuffix.slice('api.'.length)}`
+        : undefined,
+    supportsFIPS: found.supportsFIPS,
+    supportsDualStack: found.supportsDualStack
+  }
 }
 
 export function isValidRegion(region: string): boolean {
   return partitionOf(region) !== undefined
 }
 
-// <account>.dkr.ecr[-fips].<region>.<suffix> or, dual-stack, <account>.dkr-ecr[-fips].<region>.<suffix>
+// <account>.dkr.ecr[-fips].<region>.<dnsSuffix> or, dual-stack, <account>.dkr-ecr[-fips].<region>.<on.…>
 const PRIVATE_HOST = /^(\d{12})\.dkr([.-])ecr(-fips)?\.([a-z0-9-]+)\.([a-z0-9.-]+)$/
 const ACCOUNT_ID = /^\d{12}$/
+// YAML reads an unquoted 012345678901 as the number 12345678901.
+const ACCOUNT_ID_WITHOUT_LEADING_ZERO = /^[1-9]\d{10}$/
 
 const ACCEPTED_FORMS =
   'a 12-digit AWS account ID (e.g. 123456789012), an ECR registry host ' +
@@ -99,6 +112,20 @@ export function privateHost(accountId: string, region: string): string {
   return `${accountId}.dkr.ecr.${region}.${partition?.dnsSuffix ?? 'amazonaws.com'}`
 }
 
+/** The private registry a bare, lower-case host names, if its region and domain agree with the SDK's partitions. */
+function parsePrivateHost(host: string): Registry | undefined {
+  const match = PRIVATE_HOST.exec(host)
+  if (!match) return undefined
+  const [, accountId, separator, fipsLabel, region, suffix] = match
+  const partition = partitionOf(region)
+  if (!partition) return undefined
+  const fips = fipsLabel !== undefined
+  const dualStack = separator === '-'
+  const expectedSuffix = dualStack ? partition.dualStackSuffix : partition.dnsSuffix
+  if (suffix !== expectedSuffix || (fips && !partition.supportsFIPS)) return undefined
+  return { kind: 'private', region, partition: partition.name, fips, dualStack, accountId, host }
+}
+
 /**
  * Parses one entry of the `registries` input.
  * @param defaultRegion the `aws-region` (or AWS_REGION) value, needed for account IDs only
@@ -116,37 +143,26 @@ export function parseRegistry(entry: string, defaultRegion: string | undefined):
     return {
       kind: 'private',
       region: defaultRegion,
-      partition: partition?.name ?? 'aws',
+      partition: partition?.name ?? DEFAULT_PARTITION,
       fips: false,
       dualStack: false,
       accountId: entry,
       host: privateHost(entry, defaultRegion)
     }
   }
+  if (ACCOUNT_ID_WITHOUT_LEADING_ZERO.test(entry)) {
+    throw new InputError(
+      `registries: '${entry}' has 11 digits: YAML read an unquoted account ID with a leading zero as a ` +
+        `number and dropped the zero. Quote the account ID: registries: '0${entry}'.`
+    )
+  }
 
   const host = hostOf(entry)
-  if (host === ECR_PUBLIC_HOST) {
-    return { kind: 'public', region: ECR_PUBLIC_REGION, partition: 'aws', host: ECR_PUBLIC_HOST }
+  if (host === ECR_PUBLIC_HOST || host === ECR_PUBLIC_DUALSTACK_HOST) {
+    return { kind: 'public', region: ECR_PUBLIC_REGION, partition: 'aws', host }
   }
-
-  const match = PRIVATE_HOST.exec(host)
-  if (match) {
-    const [, accountId, separator, fips, region, suffix] = match
-    const partition = partitionOf(region)
-    const dualStack = separator === '-'
-    const expectedSuffix = dualStack ? partition?.dualStackSuffix : partition?.dnsSuffix
-    if (partition && suffix === expectedSuffix) {
-      return {
-        kind: 'private',
-        region,
-        partition: partition.name,
-        fips: fips !== undefined,
-        dualStack,
-        accountId,
-        host
-      }
-    }
-  }
+  const registry = parsePrivateHost(host)
+  if (registry) return registry
 
   throw new InputError(`registries: '${entry}' is not an ECR registry. Each entry must be ${ACCEPTED_FORMS}.`)
 }
@@ -183,7 +199,7 @@ export function selectRegistries({ entries, registryType, region }: RegistrySele
     )
   }
   const partition = partitionOf(region)
-  return [{ kind: 'private', region, partition: partition?.name ?? 'aws', fips: false, dualStack: false }]
+  return [{ kind: 'private', region, partition: partition?.name ?? DEFAULT_PARTITION, fips: false, dualStack: false }]
 }
 
 /** Groups registries by the API call that serves them: (partition, region, private/public, endpoint variant). */
@@ -191,7 +207,7 @@ export function groupRegistries(registries: readonly Registry[]): RegistryGroup[
   const groups = new Map<string, RegistryGroup>()
   for (const registry of registries) {
     const fips = registry.kind === 'private' && registry.fips
-    const dualStack = registry.kind === 'private' && registry.dualStack
+    const dualStack = registry.kind === 'private' ? registry.dualStack : registry.host === ECR_PUBLIC_DUALSTACK_HOST
     const key = [registry.partition, registry.region, registry.kind, fips ? 'fips' : '', dualStack ? 'dualstack' : '']
       .filter(Boolean)
       .join('/')
