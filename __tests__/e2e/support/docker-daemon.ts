@@ -1,8 +1,13 @@
 // A docker daemon of the suite's own, as every GitHub-hosted Linux runner has one: Debian's dockerd
-// in a private mount namespace (the suite's /etc/hosts, and an /etc/docker whose certs.d trusts
-// the suite's CA for every registry host), on its own socket, data and exec roots, with no
-// networking of its own (logins need none). The CLI stays /usr/local/bin/docker; only
+// in a private mount namespace (the suite's /etc/hosts, and an /etc/docker of its own whose
+// certs.d trusts the suite's CA for every registry host), on its own socket, data and exec roots,
+// with no networking of its own (logins need none). The CLI stays /usr/local/bin/docker; only
 // DOCKER_HOST points at this daemon.
+//
+// Known limit: dockerd always treats registries on 127.0.0.0/8 as insecure (hard-coded in moby's
+// registry config), so it does not verify the suite's certificates; certs.d is what a daemon
+// needs for registries elsewhere. What the daemon path does exercise: the daemon resolving and
+// reaching the registry itself (with its own environment, no proxy), and its error wording.
 
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync } from 'node:fs'
