@@ -68,6 +68,20 @@ describe('through a forward proxy', () => {
     await job.finish()
   })
 
+  it('with a docker daemon, the registry check is the daemon’s: it does not use the step’s proxy', async () => {
+    const job = h.job({ oidc: true, daemon: true })
+    let exitCode = -1
+    const requests = await proxied(h.peers.proxy.logFile, async () => {
+      const inputs = { 'role-to-assume': ROLE_ARN, registries: HOSTS.euA, 'http-proxy': h.peers.proxy.url }
+      exitCode = (await job.uses(REPO_ROOT, inputs)).exitCode
+    })
+    expect(exitCode, job.log).toBe(0)
+    expect(requests).toContain('CONNECT api.ecr.eu-west-1.amazonaws.com:443')
+    expect(requests).not.toContain(`CONNECT ${HOSTS.euA}:443`)
+    expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.euA])
+    await job.finish()
+  })
+
   it('hosts in NO_PROXY bypass it', async () => {
     const noProxy = ['127.0.0.1', 'sts.eu-west-1.amazonaws.com', 'api.ecr.eu-west-1.amazonaws.com', HOSTS.euA]
     const job = h.job({ oidc: true, env: { HTTPS_PROXY: h.peers.proxy.url, NO_PROXY: noProxy.join(',') } })
