@@ -1,5 +1,7 @@
 // `npm run bench`: the action's steps against the e2e peers, interleaved round by round with the
-// floor they are judged against, in one process tree. Prints a table and writes bench/RESULTS.md.
+// floor they are judged against, in one process tree, on both docker paths: the CLI alone, and
+// through the suite's docker daemon (DOCKER_HOST), as on GitHub's runners. Prints a table per
+// path and writes bench/RESULTS.md.
 //
 //   npm run bench                # 15 rounds
 //   npm run bench -- --rounds 25
@@ -8,6 +10,7 @@
 // same local registry. Every step runs as the e2e runner emulator runs it (a private mount
 // namespace whose /etc/hosts points the ECR hosts at local registries); the floor's two processes
 // run as two such steps, so one wrapper's cost (a step running `true`) is taken off their sum.
+// Each docker path has its own floor (its own bare docker login).
 
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -43,9 +46,19 @@ type CaseName =
   | 'main, 5 registries in 2 regions'
   | 'post, 5 registries'
 
-const samples = new Map<CaseName, Sample[]>()
+type DockerPath = 'no daemon' | 'daemon'
+const DOCKER_PATHS: readonly DockerPath[] = ['no daemon', 'daemon']
 
-function record(name: CaseName, step: StepResult, rssFile?: string, line: 'only' | 'last' = 'only'): void {
+const samplesByPath = new Map<DockerPath, Map<CaseName, Sample[]>>(DOCKER_PATHS.map(path => [path, new Map()]))
+
+function recordSample(
+  path: DockerPath,
+  name: CaseName,
+  step: StepResult,
+  rssFile?: string,
+  line: 'only' | 'last' = 'only'
+): void {
+  const samples = samplesByPath.get(path)!
   if (step.exitCode !== 0) throw new Error(`${name} failed (exit ${step.exitCode}):\n${step.log}`)
   let rssKiB: number | undefined
   if (rssFile) {
@@ -64,18 +77,21 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
-async function round(peers: RunningPeers, oidc: OidcServer, order: number): Promise<void> {
+function pathCases(peers: RunningPeers, oidc: OidcServer, path: DockerPath): [CaseName, () => Promise<void>][] {
   const base: Env = {
     AWS_ENDPOINT_URL_STS: peers.info.motoUrl,
     AWS_ENDPOINT_URL_ECR: peers.info.motoUrl,
-    RUNNER_DEBUG: undefined
+    RUNNER_DEBUG: undefined,
+    DOCKER_HOST: path === 'daemon' ? peers.info.dockerHost : undefined
   }
+  const record = (name: CaseName, step: StepResult, rssFile?: string, line: 'only' | 'last' = 'only'): void =>
+    recordSample(path, name, step, rssFile, line)
   const newJob = (env: Env = {}): { job: Job; rssFile: string } => {
     const job = new Job(peers.info, { env: { ...base, ...env }, nodeOptions: ['--import', PEAK_RSS] })
     const rssFile = join(job.dir, 'peak-rss')
     return { job, rssFile }
   }
-  const cases: [CaseName, () => Promise<void>][] = [
+  return [
     [
       'wrapper (true)',
       async () => {
@@ -158,6 +174,10 @@ async function round(peers: RunningPeers, oidc: OidcServer, order: number): Prom
       }
     ]
   ]
+}
+
+async function round(peers: RunningPeers, oidc: OidcServer, order: number): Promise<void> {
+  const cases = DOCKER_PATHS.flatMap(path => pathCases(peers, oidc, path))
   // Rotate the order each round, so that no case always runs first or after the same one.
   for (let i = 0; i < cases.length; i++) await cases[(i + order) % cases.length][1]()
 }
@@ -173,7 +193,8 @@ function distSizes(): { file: string; bytes: number }[] {
     .sort((a, b) => a.file.localeCompare(b.file))
 }
 
-function report(node24: string): string {
+function pathReport(path: DockerPath): { summary: string; rows: string[] } {
+  const samples = samplesByPath.get(path)!
   const ms = (name: CaseName): number[] => (samples.get(name) ?? []).map(sample => sample.ms)
   const wrapper = median(ms('wrapper (true)'))
   const rounds = ms('node -e 0').length
@@ -204,6 +225,16 @@ function report(node24: string): string {
     const verdict = target ? `${target.text}: ${median(values) <= target.limit ? 'met' : '**not met**'}` : ''
     return `| ${name} | ${median(values).toFixed(0)} | ${Math.min(...values)}–${Math.max(...values)} | ${(median(values) / floor).toFixed(2)}× | ${rss.length ? Math.max(...rss).toFixed(1) : '–'} | ${verdict} |`
   })
+  const summary =
+    `**Floor, ${path}** (node -e 0 + one docker login, one wrapper): median ${floor.toFixed(0)} ms ` +
+    `over ${rounds} rounds. Bare docker login ${bareLogin.toFixed(0)} ms, bare docker logout ` +
+    `${bareLogout.toFixed(0)} ms, the step wrapper (unshare + mount + exec) ${wrapper.toFixed(0)} ms; ` +
+    `every step below includes one wrapper.`
+  return { summary, rows }
+}
+
+function report(node24: string, daemonVersion: string): string {
+  const rounds = (samplesByPath.get('no daemon')!.get('node -e 0') ?? []).length
   const sizes = distSizes()
   const total = sizes.reduce((sum, size) => sum + size.bytes, 0)
   const docker = execFileSync('docker', ['--version'], { encoding: 'utf8' }).trim()
@@ -212,16 +243,22 @@ function report(node24: string): string {
     '# Benchmark results',
     '',
     `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${rounds} interleaved rounds, medians.`,
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${nodeVersion} for the steps; ${docker}.`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${nodeVersion} for the steps; CLI ${docker}; daemon ${daemonVersion}.`,
+    'AWS is moto at a custom endpoint (plain HTTP on loopback), the same for both paths.',
     '',
-    `**Floor** (node -e 0 + one docker login, one wrapper): median ${floor.toFixed(0)} ms. ` +
-      `Bare docker login ${bareLogin.toFixed(0)} ms, bare docker logout ${bareLogout.toFixed(0)} ms, ` +
-      `the step wrapper (unshare + mount + exec) ${wrapper.toFixed(0)} ms; every step below includes one wrapper.`,
-    '',
-    '| case | median ms | min–max ms | × floor | peak RSS MiB | target |',
-    '|---|---|---|---|---|---|',
-    ...rows,
-    '',
+    ...DOCKER_PATHS.flatMap(path => {
+      const { summary, rows } = pathReport(path)
+      return [
+        `## docker: ${path}`,
+        '',
+        summary,
+        '',
+        '| case | median ms | min–max ms | × floor | peak RSS MiB | target |',
+        '|---|---|---|---|---|---|',
+        ...rows,
+        ''
+      ]
+    }),
     `Peak RSS is the Node process's own (process.resourceUsage().maxRSS at exit), not docker's.`,
     '',
     '## dist/',
@@ -242,12 +279,16 @@ async function main(): Promise<void> {
     await oidc.start()
     // One warm-up round, not recorded: the first start of anything pays for cold caches.
     await round(peers, oidc, 0)
-    samples.clear()
+    for (const samples of samplesByPath.values()) samples.clear()
     for (let i = 0; i < ROUNDS; i++) {
       await round(peers, oidc, i)
       process.stdout.write(`round ${i + 1}/${ROUNDS}\n`)
     }
-    const markdown = report(peers.info.node24)
+    const daemonVersion = execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+      encoding: 'utf8',
+      env: { ...process.env, DOCKER_HOST: peers.info.dockerHost }
+    }).trim()
+    const markdown = report(peers.info.node24, daemonVersion)
     writeFileSync(join(REPO_ROOT, 'bench', 'RESULTS.md'), markdown)
     process.stdout.write(`\n${markdown}`)
   } finally {
