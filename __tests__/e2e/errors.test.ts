@@ -30,7 +30,7 @@ describe('errors a user can cause', () => {
     await expectCleanAfterPost(job)
   })
 
-  it.each([['123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example'], ['12345678901'], ['docker.io']])(
+  it.each([['123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example'], ['docker.io']])(
     'a registry entry that is not ECR (%s) is named, with the accepted forms',
     async entry => {
       const job = h.job({ ambient: true })
@@ -42,6 +42,17 @@ describe('errors a user can cause', () => {
       await expectCleanAfterPost(job)
     }
   )
+
+  it('an 11-digit entry (YAML dropped a leading zero) shows the quoted form', async () => {
+    const job = h.job({ ambient: true })
+    const callsBefore = h.aws.calls.length
+    const main = await job.uses(REPO_ROOT, { registries: `${HOSTS.euA},12345678901` })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain("Error: registries: '12345678901' has 11 digits")
+    expect(main.log).toContain("registries: '012345678901'")
+    expect(h.aws.since(callsBefore)).toEqual([])
+    await expectCleanAfterPost(job)
+  })
 
   it('docker missing from PATH fails before any credentials are fetched', async () => {
     // Not /usr/bin: docker.io (the suite's daemon) puts an old docker CLI there.
