@@ -29,39 +29,53 @@ const TOO_MANY: Fault = { kind: 'status', status: 429, body: 'Too Many Requests'
 const RESET: Fault = { kind: 'reset' }
 
 describe.each(DOCKER_PATHS)('transient faults are retried until the step succeeds ($name)', ({ daemon }) => {
+  // What the daemon says for each registry fault (the CLI alone falls back to http on loopback and
+  // says "connection refused" there; see FAULTY_FRONT_ADDRESS).
   it.each([
-    ['HTTP 503 and throttling', UNAVAILABLE, THROTTLED_STS, THROTTLED_ECR, UNAVAILABLE],
-    ['HTTP 429', TOO_MANY, { ...TOO_MANY, body: 'Rate exceeded' }, { ...TOO_MANY }, TOO_MANY],
-    ['reset connections', RESET, RESET, RESET, RESET]
-  ])('%s on the OIDC, STS, ECR and registry calls', async (_name, oidcFault, stsFault, ecrFault, registryFault) => {
-    h.oidc.faults.add(() => true, times(2, oidcFault))
-    h.aws.faults.add(call => call.service === 'sts', times(2, stsFault))
-    h.aws.faults.add(call => call.service === 'ecr', times(2, ecrFault))
-    registry.faults.add(request => request.path === '/v2/', times(2, registryFault))
-    const job = h.job({ oidc: true, daemon })
-    const oidcBefore = h.oidc.requests.length
-    const awsBefore = h.aws.calls.length
+    ['HTTP 503 and throttling', UNAVAILABLE, THROTTLED_STS, THROTTLED_ECR, UNAVAILABLE, 'failed with status: 503'],
+    [
+      'HTTP 429',
+      TOO_MANY,
+      { ...TOO_MANY, body: 'Rate exceeded' },
+      { ...TOO_MANY },
+      TOO_MANY,
+      'failed with status: 429'
+    ],
+    ['reset connections', RESET, RESET, RESET, RESET, '/v2/": EOF']
+  ])(
+    '%s on the OIDC, STS, ECR and registry calls',
+    async (_name, oidcFault, stsFault, ecrFault, registryFault, words) => {
+      h.oidc.faults.add(() => true, times(2, oidcFault))
+      h.aws.faults.add(call => call.service === 'sts', times(2, stsFault))
+      h.aws.faults.add(call => call.service === 'ecr', times(2, ecrFault))
+      registry.faults.add(request => request.path === '/v2/', times(2, registryFault))
+      const job = h.job({ oidc: true, daemon })
+      const oidcBefore = h.oidc.requests.length
+      const awsBefore = h.aws.calls.length
 
-    const main = await job.uses(REPO_ROOT, { ...OIDC_INPUTS, registries: HOSTS.faulty })
+      const main = await job.uses(REPO_ROOT, { ...OIDC_INPUTS, registries: HOSTS.faulty })
 
-    expect(main.exitCode, job.log).toBe(0)
-    expect(h.oidc.requests.length - oidcBefore).toBe(3)
-    const calls = h.aws.since(awsBefore)
-    expect(calls.filter(call => call.service === 'sts').map(call => call.fault ?? 'ok')).toEqual([
-      stsFault.kind,
-      stsFault.kind,
-      'ok'
-    ])
-    expect(calls.filter(call => call.service === 'ecr').map(call => call.fault ?? 'ok')).toEqual([
-      ecrFault.kind,
-      ecrFault.kind,
-      'ok'
-    ])
-    expect(main.log.match(/retrying in \d+\.\d s \(attempt 2 of 5\)/g)).toHaveLength(4)
-    expect(main.log).toContain(`Logged in to ${HOSTS.faulty} as AWS`)
-    expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.faulty])
-    await expectCleanAfterPost(job)
-  })
+      expect(main.exitCode, job.log).toBe(0)
+      expect(h.oidc.requests.length - oidcBefore).toBe(3)
+      const calls = h.aws.since(awsBefore)
+      expect(calls.filter(call => call.service === 'sts').map(call => call.fault ?? 'ok')).toEqual([
+        stsFault.kind,
+        stsFault.kind,
+        'ok'
+      ])
+      expect(calls.filter(call => call.service === 'ecr').map(call => call.fault ?? 'ok')).toEqual([
+        ecrFault.kind,
+        ecrFault.kind,
+        'ok'
+      ])
+      expect(main.log.match(/retrying in \d+\.\d s \(attempt 2 of 5\)/g)).toHaveLength(4)
+      if (daemon) expect(main.log).toContain(`Error response from daemon: `)
+      if (daemon) expect(main.log).toContain(words)
+      expect(main.log).toContain(`Logged in to ${HOSTS.faulty} as AWS`)
+      expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.faulty])
+      await expectCleanAfterPost(job)
+    }
+  )
 })
 
 describe('a stalled AWS call', () => {

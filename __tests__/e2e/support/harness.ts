@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, inject } from 'vitest'
 import { AwsFront } from './aws-front.js'
 import { OidcServer } from './oidc-server.js'
 import { Job, type JobOptions, REPO_ROOT } from './runner.js'
-import { AMBIENT, FAULTY_BACKEND_PORT, HOSTS, type PeersInfo } from './peers.js'
+import { AMBIENT, FAULTY_BACKEND_PORT, FAULTY_FRONT_ADDRESS, HOSTS, type PeersInfo } from './peers.js'
 import { RegistryFront } from './registry-front.js'
 
 export {
@@ -79,7 +79,13 @@ export function useHarness(): Harness {
 /** A fault-injecting TLS front for HOSTS.faulty's registry, for the file's tests. */
 export function useFaultyRegistry(harness: Harness): RegistryFront {
   const { peers } = harness
-  const front = new RegistryFront(peers.addresses[HOSTS.faulty], FAULTY_BACKEND_PORT, peers.tls, peers.caFile)
+  const front = new RegistryFront(
+    peers.addresses[HOSTS.faulty],
+    FAULTY_BACKEND_PORT,
+    peers.tls,
+    peers.caFile,
+    FAULTY_FRONT_ADDRESS
+  )
   beforeAll(() => front.start())
   afterAll(() => front.stop())
   return front

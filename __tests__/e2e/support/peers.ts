@@ -25,11 +25,19 @@ export const HOSTS = {
   usB: '333333333333.dkr.ecr.us-east-1.amazonaws.com',
   /** Its registry expects another password than ECR hands out: docker login is rejected. */
   wrongPassword: '999999999999.dkr.ecr.eu-west-1.amazonaws.com',
-  /** Its registry listens on FAULTY_BACKEND_PORT; a test's fault-injecting front takes port 443. */
+  /** Its registry listens on FAULTY_BACKEND_PORT; a test's fault-injecting front takes [::1]:443. */
   faulty: '444444444444.dkr.ecr.eu-west-1.amazonaws.com'
 } as const
 
 export const FAULTY_BACKEND_PORT = 5443
+
+/**
+ * Where HOSTS.faulty resolves: the fault-injecting front's address. Not 127.0.0.0/8: docker (the
+ * daemon and the CLI alike) deems registries there insecure, so it skips certificate checks and,
+ * when https fails, retries over plain http, which hides the registry's real answer behind a
+ * "connection refused" on port 80. On ::1 docker treats the registry as a real one would be.
+ */
+export const FAULTY_FRONT_ADDRESS = '::1'
 
 /** One registry serves this account's host in every partition and variant the SDK resolves. */
 export const FORMS_ACCOUNT = '555555555555'
@@ -359,7 +367,7 @@ export async function startPeers(): Promise<RunningPeers> {
       [
         '127.0.0.1 localhost',
         '::1 localhost ip6-localhost',
-        ...hosts.map(host => `${addresses[host]} ${host}`),
+        ...hosts.map(host => `${host === HOSTS.faulty ? FAULTY_FRONT_ADDRESS : addresses[host]} ${host}`),
         ...formHosts.map(host => `${formsAddress} ${host}`),
         ...ECR_PUBLIC_HOSTS.map(host => `${publicAddress} ${host}`),
         ...awsHosts.map(host => `${awsAddress} ${host}`),

@@ -1,5 +1,6 @@
-// A TLS front on a registry's own address and port 443, in front of its Distribution registry:
-// it counts docker's requests and injects faults (429, 503, reset, stall) into the first N.
+// A TLS front on port 443 of the address a registry's host resolves to, in front of its
+// Distribution registry: it counts docker's requests and injects faults (429, 503, reset, stall)
+// into the first N.
 
 import { readFileSync } from 'node:fs'
 import { createServer, request as httpsRequest, type Server } from 'node:https'
@@ -16,11 +17,16 @@ export class RegistryFront {
   readonly faults = new FaultPlan<RegistryRequest>()
   private server: Server | undefined
 
+  /**
+   * @param address the registry's own address (the backend)
+   * @param listenAddress where the front listens on 443; the registry's address by default
+   */
   constructor(
     private readonly address: string,
     private readonly backendPort: number,
     private readonly tls: { cert: string; key: string },
-    private readonly caFile: string
+    private readonly caFile: string,
+    private readonly listenAddress = address
   ) {}
 
   async start(): Promise<void> {
@@ -62,7 +68,7 @@ export class RegistryFront {
     )
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject)
-      this.server!.listen(443, this.address, resolve)
+      this.server!.listen(443, this.listenAddress, resolve)
     })
   }
 
