@@ -4,10 +4,9 @@
 // with no networking of its own (logins need none). The CLI stays /usr/local/bin/docker; only
 // DOCKER_HOST points at this daemon.
 //
-// Known limit: dockerd always treats registries on 127.0.0.0/8 as insecure (hard-coded in moby's
-// registry config), so it does not verify the suite's certificates; certs.d is what a daemon
-// needs for registries elsewhere. What the daemon path does exercise: the daemon resolving and
-// reaching the registry itself (with its own environment, no proxy), and its error wording.
+// dockerd treats registries on 127.0.0.0/8 as insecure (hard-coded in moby): for those it skips
+// certificate checks and falls back to http. HOSTS.faulty resolves to ::1 instead, where the
+// daemon checks its certificate against certs.d and reports the registry's real answers.
 
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync } from 'node:fs'
