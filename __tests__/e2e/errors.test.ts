@@ -27,7 +27,7 @@ describe('errors a user can cause', () => {
     await expectCleanAfterPost(job)
   })
 
-  it.each([['123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example'], ['12345678901'], ['docker.io']])(
+  it.each([['123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example'], ['docker.io']])(
     'a registry entry that is not ECR (%s) is named, with the accepted forms',
     async entry => {
       const job = h.job({ ambient: true })
@@ -39,6 +39,19 @@ describe('errors a user can cause', () => {
       await expectCleanAfterPost(job)
     }
   )
+
+  it('an account ID whose leading zero YAML dropped says so and shows the quoted form', async () => {
+    const job = h.job({ ambient: true })
+    const callsBefore = h.aws.calls.length
+    const main = await job.uses(REPO_ROOT, { registries: '12345678901', 'aws-region': 'eu-west-1' })
+    expect(main.exitCode).toBe(1)
+    expect(main.log).toContain(
+      "Error: registries: '12345678901' has 11 digits: YAML read an unquoted account ID with a leading zero as a " +
+        "number and dropped the zero. Quote the account ID: registries: '012345678901'."
+    )
+    expect(h.aws.since(callsBefore)).toEqual([])
+    await expectCleanAfterPost(job)
+  })
 
   it('docker missing from PATH fails before any credentials are fetched', async () => {
     const job = h.job({ oidc: true, env: { PATH: '/usr/bin:/bin' } })
