@@ -89,8 +89,9 @@ interface ConfiguredClient {
 
 /**
  * A client for the group's endpoint variant. A custom endpoint (AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL,
- * `endpoint_url` in the profile), found as the SDK finds it, wins: the SDK refuses a variant with one,
- * and the token serves every host form of the registry.
+ * `endpoint_url` in the profile or its services section) wins: the SDK refuses a variant with one, and
+ * the token serves every host form of the registry. The SDK's own lookup finds it (an internal member of
+ * the client's config; ecr-endpoints.test.ts fails if an SDK update drops it).
  */
 async function clientFor<C extends ConfiguredClient>(
   group: RegistryGroup,

@@ -17,7 +17,6 @@ export interface Partition {
   /** ECR's dual-stack registry domain, where the partition has one. */
   dualStackSuffix?: string
   supportsFIPS: boolean
-  supportsDualStack: boolean
 }
 
 /** One registry to log in to. `host` is what `docker login` gets; for the caller's default
@@ -71,8 +70,7 @@ export function partitionOf(region: string): Partition | undefined {
       found.supportsDualStack && found.dualStackDnsSuffix.startsWith('api.')
         ? `on.${found.dualStackDnsSuffix.slice('api.'.length)}`
         : undefined,
-    supportsFIPS: found.supportsFIPS,
-    supportsDualStack: found.supportsDualStack
+    supportsFIPS: found.supportsFIPS
   }
 }
 

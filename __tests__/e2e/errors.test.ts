@@ -43,13 +43,15 @@ describe('errors a user can cause', () => {
     }
   )
 
-  it('an 11-digit entry (YAML dropped a leading zero) shows the quoted form', async () => {
+  it('an account ID whose leading zero YAML dropped says so and shows the quoted form', async () => {
     const job = h.job({ ambient: true })
     const callsBefore = h.aws.calls.length
-    const main = await job.uses(REPO_ROOT, { registries: `${HOSTS.euA},12345678901` })
+    const main = await job.uses(REPO_ROOT, { registries: '12345678901', 'aws-region': 'eu-west-1' })
     expect(main.exitCode).toBe(1)
-    expect(main.log).toContain("Error: registries: '12345678901' has 11 digits")
-    expect(main.log).toContain("registries: '012345678901'")
+    expect(main.log).toContain(
+      "Error: registries: '12345678901' has 11 digits: YAML read an unquoted account ID with a leading zero as a " +
+        "number and dropped the zero. Quote the account ID: registries: '012345678901'."
+    )
     expect(h.aws.since(callsBefore)).toEqual([])
     await expectCleanAfterPost(job)
   })
