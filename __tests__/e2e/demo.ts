@@ -32,14 +32,13 @@ function printStep(title: string, step: StepResult, job: Job): void {
 async function main(): Promise<void> {
   process.stdout.write('Starting peers: moto_server, a Distribution registry (TLS, htpasswd), an OIDC endpoint…\n')
   const peers = await startPeers()
-  const aws = new AwsFront(peers.info.motoUrl)
+  // moto behind AWS's own API names (TLS, the suite's hosts file): no custom endpoint.
+  const aws = new AwsFront(peers.info.motoUrl, { address: peers.info.awsAddress, ...peers.info.tls })
   const oidc = new OidcServer()
   try {
     await Promise.all([aws.start(), oidc.start()])
     const job = new Job(peers.info, {
       env: {
-        AWS_ENDPOINT_URL_STS: aws.url,
-        AWS_ENDPOINT_URL_ECR: aws.url,
         ACTIONS_ID_TOKEN_REQUEST_URL: oidc.url,
         ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken,
         RUNNER_DEBUG: undefined
@@ -61,7 +60,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  docker config after the job: ${after.join(', ') || '(no logins)'}\n`)
     process.stdout.write(
       `\nCalls seen: OIDC ${oidc.requests.map(r => `audience=${r.audience}`).join(', ')}; ` +
-        `AWS ${aws.calls.map(call => `${call.service}:${call.action}`).join(', ')}\n`
+        `AWS ${aws.calls.map(call => `${call.service}:${call.action} at ${call.sni}`).join(', ')}\n`
     )
     if (main.exitCode !== 0) process.exitCode = 1
   } finally {
