@@ -90,7 +90,10 @@ export async function startDockerDaemon(
   const stop = async (): Promise<void> => {
     // dockerd stops its containerd on SIGTERM; give it time, then make sure nothing is left.
     await stopPeer(peer, 15_000)
-    for (const pid of processesUnder(dir)) {
+    const leftovers = processesUnder(dir)
+    if (leftovers.length > 0)
+      process.stderr.write(`dockerd left processes behind (${leftovers.join(', ')}): killing them\n`)
+    for (const pid of leftovers) {
       try {
         process.kill(pid, 'SIGKILL')
       } catch {
