@@ -41,7 +41,14 @@ export function ensureHelm(): string {
  * mounts needed), runtime and temporary files, and the containers auth file's default folder
  * (XDG_RUNTIME_DIR). The suite's CA reaches them through SSL_CERT_FILE, as it reaches docker.
  */
-export function containersEnv(dir: string): Record<string, string> {
+export interface ContainersEnv {
+  CONTAINERS_STORAGE_CONF: string
+  CONTAINERS_CONF: string
+  XDG_RUNTIME_DIR: string
+  TMPDIR: string
+}
+
+export function containersEnv(dir: string): ContainersEnv {
   mkdirSync(join(dir, 'run'), { recursive: true, mode: 0o700 })
   mkdirSync(join(dir, 'tmp'), { recursive: true })
   const storage = join(dir, 'storage.conf')
