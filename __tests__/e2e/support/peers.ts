@@ -60,7 +60,7 @@ export function motoPassword(host: string): string {
 }
 
 function ensureSystemPackages(): void {
-  const missing = ['docker-registry', 'tinyproxy'].filter(command => {
+  const missing = ['docker-registry', 'tinyproxy', 'podman', 'buildah', 'skopeo'].filter(command => {
     try {
       execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' })
       return false
