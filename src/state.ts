@@ -47,7 +47,7 @@ export function savedLoginTarget(): LoginTarget {
     const value = JSON.parse(saved) as Partial<Record<keyof LoginTarget, unknown>>
     const text = (field: unknown): string | undefined => (typeof field === 'string' && field ? field : undefined)
     return {
-      client: value.client === 'podman' && text(value.authFile) ? 'podman' : 'docker',
+      client: value.client === 'podman' ? 'podman' : 'docker',
       dockerConfig: text(value.dockerConfig),
       authFile: text(value.authFile),
       jobDir: text(value.jobDir)
