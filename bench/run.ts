@@ -10,7 +10,7 @@
 // run as two such steps, so one wrapper's cost (a step running `true`) is taken off their sum.
 
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join, relative } from 'node:path'
 import { OidcServer } from '../__tests__/e2e/support/oidc-server.js'
@@ -42,6 +42,10 @@ type CaseName =
   | 'main, OIDC, 1 registry'
   | 'main, 5 registries in 2 regions'
   | 'post, 5 registries'
+  | 'main, 1 registry, docker-config default'
+  | 'main, 1 registry, docker-config job'
+  | 'post, 1 registry, docker-config default'
+  | 'post, 1 registry, docker-config job'
 
 const samples = new Map<CaseName, Sample[]>()
 
@@ -56,6 +60,14 @@ function record(name: CaseName, step: StepResult, rssFile?: string, line: 'only'
     rmSync(rssFile)
   }
   samples.set(name, [...(samples.get(name) ?? []), { ms: step.durationMs, rssKiB }])
+}
+
+function seedUserConfig(job: Job): void {
+  const auths = Object.fromEntries(
+    ['ghcr.io', 'quay.io', 'registry.example.com'].map(host => [host, { auth: 'dXNlcjpub3QtYS1yZWFsLXRva2Vu' }])
+  )
+  writeFileSync(join(job.dockerConfig, 'config.json'), JSON.stringify({ auths, proxies: {} }, null, '\t'))
+  mkdirSync(join(job.dockerConfig, 'buildx', 'instances'), { recursive: true })
 }
 
 function median(values: number[]): number {
@@ -158,6 +170,21 @@ async function round(peers: RunningPeers, oidc: OidcServer, order: number): Prom
       }
     ]
   ]
+  // docker-config: default against job, each with a user config.json (three other registries,
+  // proxies) and a buildx folder to copy and link.
+  for (const mode of ['default', 'job'] as const) {
+    cases.push([
+      `main, 1 registry, docker-config ${mode}`,
+      async () => {
+        const { job } = newJob({ ...AMBIENT })
+        seedUserConfig(job)
+        const step = await job.uses(REPO_ROOT, { registries: HOSTS.euA, 'docker-config': mode })
+        record(`main, 1 registry, docker-config ${mode}`, step)
+        const [post] = await job.finish()
+        record(`post, 1 registry, docker-config ${mode}`, post)
+      }
+    ])
+  }
   // Rotate the order each round, so that no case always runs first or after the same one.
   for (let i = 0; i < cases.length; i++) await cases[(i + order) % cases.length][1]()
 }
