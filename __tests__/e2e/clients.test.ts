@@ -92,6 +92,25 @@ describe('a runner with podman and no docker', () => {
     refused(await push(job, 'skopeo', HOSTS.euB, env))
   })
 
+  it('with docker-config: job, logs in to an auth file of the job, exported as REGISTRY_AUTH_FILE', async () => {
+    const job = h.job({ ambient: true })
+    const env = {
+      ...containersEnv(join(job.dir, 'containers')),
+      PATH: pathWith(join(job.dir, 'bin'), ['unshare', 'bash', 'mount', 'podman', 'skopeo'])
+    }
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euB, 'docker-config': 'job' }, env)
+    ok(main, job)
+    const authFile = main.exportedEnv.REGISTRY_AUTH_FILE
+    expect(authFile.startsWith(join(job.dir, 'temp', 'ecr-login-'))).toBe(true)
+    expect(existsSync(join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'))).toBe(false)
+    ok(await push(job, 'skopeo', HOSTS.euB, { ...env, REGISTRY_AUTH_FILE: authFile }), job)
+
+    const [post] = await job.finish()
+    ok(post, job)
+    expect(existsSync(authFile)).toBe(false)
+    refused(await push(job, 'skopeo', HOSTS.euB, { ...env, REGISTRY_AUTH_FILE: authFile }))
+  })
+
   it('fails at once, naming both clients, with neither', async () => {
     const job = h.job({ ambient: true })
     const main = await job.uses(
