@@ -10,20 +10,21 @@ import { writeOciImage } from './support/oci-layout.js'
 import type { Job, StepResult } from './support/runner.js'
 
 const h = useHarness()
-let helm: string
+const helm: Record<string, string> = {}
 
 beforeAll(() => {
-  helm = ensureHelm()
+  helm['helm 3'] = ensureHelm(3)
+  helm['helm 4'] = ensureHelm(4)
 })
 
 // A registry's answer to a push without valid credentials, as each client words it.
-const REFUSED = /unauthorized|authentication required|basic credential not found|401/i
+const REFUSED = /unauthorized|authentication required|basic credential not found|no basic auth credentials|401/i
 
 let pushes = 0
 
 /** One push with `client` from a `run:` step of `job`, of a fresh image (or chart) it writes itself. */
 async function push(job: Job, client: string, host: string, env: Record<string, string | undefined> = {}) {
-  const name = `${client}-${++pushes}`
+  const name = `${client.replace(' ', '')}-${++pushes}`
   const image = writeOciImage(join(job.dir, 'images', name))
   const destination = `docker://${host}/e2e/${name}:1`
   const script = {
@@ -31,12 +32,17 @@ async function push(job: Job, client: string, host: string, env: Record<string, 
     // Pulled by a relative path: podman names the image after it, and the suite's folder has capitals.
     podman: `cd ${image.dir}/..; id=$(podman pull -q oci:${name}:${image.tag}); podman push -q "$id" ${destination}`,
     buildah: `cd ${image.dir}/..; id=$(buildah pull -q oci:${name}:${image.tag}); buildah push -q "$id" ${destination}`,
-    helm: [
-      `mkdir -p ${job.dir}/charts/${name}`,
-      `printf 'apiVersion: v2\\nname: ${name}\\nversion: 0.1.0\\n' > ${job.dir}/charts/${name}/Chart.yaml`,
-      `${helm} package ${job.dir}/charts/${name} -d ${job.dir}/charts >/dev/null`,
-      `${helm} push ${job.dir}/charts/${name}-0.1.0.tgz oci://${host}/e2e`
-    ].join('\n')
+    ...Object.fromEntries(
+      Object.entries(helm).map(([label, binary]) => [
+        label,
+        [
+          `mkdir -p ${job.dir}/charts/${name}`,
+          `printf 'apiVersion: v2\\nname: ${name}\\nversion: 0.1.0\\n' > ${job.dir}/charts/${name}/Chart.yaml`,
+          `${binary} package ${job.dir}/charts/${name} -d ${job.dir}/charts >/dev/null`,
+          `${binary} push ${job.dir}/charts/${name}-0.1.0.tgz oci://${host}/e2e`
+        ].join('\n')
+      ])
+    )
   }[client]
   if (!script) throw new Error(`no push for ${client}`)
   return job.runShell(`push with ${client}`, `${PRIVATE_VAR_LIB}\n${script}`, {
@@ -55,16 +61,19 @@ function refused(step: StepResult): void {
 }
 
 describe('other clients push with the login in DOCKER_CONFIG', () => {
-  it.each(['skopeo', 'podman', 'buildah', 'helm'])('%s pushes after main and is refused after post', async client => {
-    const job = h.job({ ambient: true })
-    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA })
-    ok(main, job)
-    ok(await push(job, client, HOSTS.euA), job)
+  it.each(['skopeo', 'podman', 'buildah', 'helm 3', 'helm 4'])(
+    '%s pushes after main and is refused after post',
+    async client => {
+      const job = h.job({ ambient: true })
+      const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA })
+      ok(main, job)
+      ok(await push(job, client, HOSTS.euA), job)
 
-    const [post] = await job.finish()
-    ok(post, job)
-    refused(await push(job, client, HOSTS.euA))
-  })
+      const [post] = await job.finish()
+      ok(post, job)
+      refused(await push(job, client, HOSTS.euA))
+    }
+  )
 })
 
 describe('a runner with podman and no docker', () => {

