@@ -42,6 +42,7 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     logout: true,
     retry: fastRetry(),
     timeoutSeconds: 30,
+    dockerConfig: 'default',
     ...overrides
   }
 }

@@ -38,7 +38,8 @@ describe('readInputs: defaults', () => {
       logout: true,
       httpProxy: undefined,
       retry: { maxAttempts: 5, ...DEFAULT_BACKOFF },
-      timeoutSeconds: 120
+      timeoutSeconds: 120,
+      dockerConfig: 'default'
     })
     expect(core.warning).not.toHaveBeenCalled()
   })
@@ -377,6 +378,24 @@ describe('readInputs: registry-type', () => {
     expect(inputs.registries.map(registry => registry.host)).toEqual(['public.ecr.aws'])
     expect(core.warning).toHaveBeenCalledExactlyOnceWith(
       'registries is ignored when registry-type is public (as in amazon-ecr-login): logging in to public.ecr.aws.'
+    )
+  })
+})
+
+describe('readInputs: docker-config', () => {
+  it.each([
+    ['', 'default'],
+    ['default', 'default'],
+    ['job', 'job'],
+    ['JOB', 'job']
+  ])('reads docker-config %j as %s', (written, mode) => {
+    expect(read({ 'aws-region': 'eu-west-1', 'docker-config': written }).dockerConfig).toBe(mode)
+  })
+
+  it.each(['private', 'jobs', '/home/runner/.docker'])('names the accepted modes for docker-config %s', written => {
+    expect(errorOf({ 'aws-region': 'eu-west-1', 'docker-config': written }).message).toBe(
+      `docker-config: '${written}' is not a docker config mode. Use default (DOCKER_CONFIG or ~/.docker) or ` +
+        `job (a private copy for this job, removed at its end).`
     )
   })
 })

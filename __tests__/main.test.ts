@@ -2,11 +2,14 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { ECRPUBLICClient, GetAuthorizationTokenCommand as GetPublicTokenCommand } from '@aws-sdk/client-ecr-public'
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { mockClient } from 'aws-sdk-client-mock'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import * as exec from './fixtures/exec.js'
 import { NO_CREDENTIALS_HELP } from '../src/credentials.js'
-import { DOCKER_MISSING_HELP } from '../src/docker.js'
+import { NO_CLIENT_HELP } from '../src/clients.js'
 import type { InputName } from '../src/inputs.js'
 import { run } from '../src/main.js'
 import { MISSING_TOKEN_HELP } from '../src/oidc.js'
@@ -435,7 +438,7 @@ describe('run: failures', () => {
     expect(core.outputs()).toEqual({ registries: '' })
   })
 
-  it('fails before fetching credentials when docker is not on PATH', async () => {
+  it('fails before fetching credentials when neither docker nor podman is on PATH', async () => {
     const empty = exec.makeDockerDir(false)
     try {
       vi.stubEnv('PATH', empty.dir)
@@ -444,10 +447,53 @@ describe('run: failures', () => {
     } finally {
       empty.remove()
     }
-    expect(failedWith()).toBe(DOCKER_MISSING_HELP)
+    expect(failedWith()).toBe(NO_CLIENT_HELP)
     expect(ecr.calls()).toHaveLength(0)
     expect(core.setSecret).not.toHaveBeenCalled()
     expect(exec.getExecOutput).not.toHaveBeenCalled()
+  })
+
+  it('logs in with podman into its auth file on a runner without docker, and tells post', async () => {
+    const podman = exec.makeToolDir('podman')
+    try {
+      vi.stubEnv('PATH', podman.dir)
+      vi.stubEnv('REGISTRY_AUTH_FILE', '/run/user/1001/containers/auth.json')
+      stubInputs({ registries: EU_A })
+      await run()
+    } finally {
+      podman.remove()
+    }
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(exec.getExecOutput).toHaveBeenCalledExactlyOnceWith(
+      'podman',
+      ['login', '--authfile', '/run/user/1001/containers/auth.json', '--username', 'AWS', '--password-stdin', EU_A],
+      expect.objectContaining({ input: Buffer.from(passwordFor(EU_A)) })
+    )
+    expect(JSON.parse(core.getState('login-target'))).toEqual({
+      client: 'podman',
+      authFile: '/run/user/1001/containers/auth.json'
+    })
+  })
+
+  it('with docker-config job, logs in to a private config exported to later steps, and tells post', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'main-test-'))
+    try {
+      vi.stubEnv('RUNNER_TEMP', temp)
+      vi.stubEnv('DOCKER_CONFIG', join(temp, 'user'))
+      stubInputs({ registries: EU_A, 'docker-config': 'job' })
+      await run()
+      expect(core.setFailed).not.toHaveBeenCalled()
+      const jobDir = String(core.exportVariable.mock.calls[0]?.[1])
+      expect(core.exportVariable).toHaveBeenCalledExactlyOnceWith('DOCKER_CONFIG', jobDir)
+      expect(jobDir.startsWith(join(temp, 'ecr-login-'))).toBe(true)
+      expect(exec.getExecOutput.mock.calls[0][2]?.env?.DOCKER_CONFIG).toBe(jobDir)
+      expect(JSON.parse(core.getState('login-target'))).toEqual({ client: 'docker', dockerConfig: jobDir, jobDir })
+      // Saved before credentials were fetched: a main step failing later still has its directory removed.
+      const saved = core.indexOf(event => event.what === 'saveState' && event.args[0] === 'login-target')
+      expect(saved).toBeLessThan(core.indexOf(event => event.what === 'setSecret'))
+    } finally {
+      rmSync(temp, { recursive: true, force: true })
+    }
   })
 
   it('explains how to provide credentials when there are none', async () => {

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import * as exec from './fixtures/exec.js'
@@ -88,4 +91,53 @@ describe('post run', () => {
     expect(core.setFailed).not.toHaveBeenCalled()
     expect(core.debug).toHaveBeenCalledExactlyOnceWith('No registries to log out of.')
   })
+})
+
+describe('post run: where main logged in', () => {
+  it('logs out of the job-private config, then removes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecr-login-'))
+    writeFileSync(join(dir, 'config.json'), '{}')
+    vi.stubEnv('DOCKER_CONFIG', '/home/runner/.docker')
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: dir, jobDir: dir }))
+    exec.answerDocker(() => {
+      // docker still has its config while it logs out.
+      expect(existsSync(join(dir, 'config.json'))).toBe(true)
+      return { exitCode: 0 }
+    })
+    await run()
+    expect(loggedOut()).toEqual([`docker logout ${EU_A}`])
+    expect(exec.getExecOutput.mock.calls[0][2]?.env?.DOCKER_CONFIG).toBe(dir)
+    expect(existsSync(dir)).toBe(false)
+    expect(core.warning).not.toHaveBeenCalled()
+  })
+
+  it('removes the job-private config even when main logged in nowhere', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecr-login-'))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: dir, jobDir: dir }))
+    await run()
+    expect(exec.getExecOutput).not.toHaveBeenCalled()
+    expect(existsSync(dir)).toBe(false)
+  })
+
+  it('logs out of podman’s auth file with podman', async () => {
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState(
+      'login-target',
+      JSON.stringify({ client: 'podman', authFile: '/run/user/1001/containers/auth.json' })
+    )
+    await run()
+    expect(loggedOut()).toEqual([`podman logout --authfile /run/user/1001/containers/auth.json ${EU_A}`])
+    expect(core.info).toHaveBeenCalledExactlyOnceWith(`Logged out of ${EU_A}`)
+  })
+
+  it.each(['not json', '{"client":"podman"}', '["docker"]'])(
+    'falls back to plain docker with a saved target %j',
+    async saved => {
+      core.presetState('registries', JSON.stringify([EU_A]))
+      core.presetState('login-target', saved)
+      await run()
+      expect(loggedOut()).toEqual([`docker logout ${EU_A}`])
+    }
+  )
 })

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import { registriesToLogOut, saveRegistriesToLogOut } from '../src/state.js'
+import { registriesToLogOut, saveLoginTarget, savedLoginTarget, saveRegistriesToLogOut } from '../src/state.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 
@@ -72,5 +72,26 @@ describe('registriesToLogOut', () => {
   ])('reads a comma-joined list %j as amazon-ecr-login saves it', (saved, hosts) => {
     core.presetState('registries', saved)
     expect(registriesToLogOut()).toEqual(hosts)
+  })
+})
+
+describe('the login target', () => {
+  it.each([
+    [{ client: 'docker', dockerConfig: '/tmp/ecr-login-x', jobDir: '/tmp/ecr-login-x' }],
+    [{ client: 'podman', authFile: '/run/user/1001/containers/auth.json' }]
+  ] as const)('reads back what main saved: %j', target => {
+    saveLoginTarget(target)
+    expect(savedLoginTarget()).toEqual({ dockerConfig: undefined, authFile: undefined, jobDir: undefined, ...target })
+  })
+
+  it.each([
+    ['nothing', undefined],
+    ['not JSON', '{oops'],
+    ['an unknown client', '{"client":"nerdctl","jobDir":""}']
+  ])('is plain docker into the user’s config with %s saved', (_label, saved) => {
+    if (saved !== undefined) core.presetState('login-target', saved)
+    const target = savedLoginTarget()
+    expect(target.client).toBe('docker')
+    expect(target.jobDir).toBeUndefined()
   })
 })

@@ -13,7 +13,7 @@
 // Each docker path has its own floor (its own bare docker login).
 
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join, relative } from 'node:path'
 import { OidcServer } from '../__tests__/e2e/support/oidc-server.js'
@@ -45,6 +45,10 @@ type CaseName =
   | 'main, OIDC, 1 registry'
   | 'main, 5 registries in 2 regions'
   | 'post, 5 registries'
+  | 'main, 1 registry, docker-config default'
+  | 'main, 1 registry, docker-config job'
+  | 'post, 1 registry, docker-config default'
+  | 'post, 1 registry, docker-config job'
 
 type DockerPath = 'no daemon' | 'daemon'
 const DOCKER_PATHS: readonly DockerPath[] = ['no daemon', 'daemon']
@@ -71,6 +75,14 @@ function recordSample(
   samples.set(name, [...(samples.get(name) ?? []), { ms: step.durationMs, rssKiB }])
 }
 
+function seedUserConfig(job: Job): void {
+  const auths = Object.fromEntries(
+    ['ghcr.io', 'quay.io', 'registry.example.com'].map(host => [host, { auth: 'dXNlcjpub3QtYS1yZWFsLXRva2Vu' }])
+  )
+  writeFileSync(join(job.dockerConfig, 'config.json'), JSON.stringify({ auths, proxies: {} }, null, '\t'))
+  mkdirSync(join(job.dockerConfig, 'buildx', 'instances'), { recursive: true })
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
@@ -91,7 +103,7 @@ function pathCases(peers: RunningPeers, oidc: OidcServer, path: DockerPath): [Ca
     const rssFile = join(job.dir, 'peak-rss')
     return { job, rssFile }
   }
-  return [
+  const cases: [CaseName, () => Promise<void>][] = [
     [
       'wrapper (true)',
       async () => {
@@ -174,6 +186,22 @@ function pathCases(peers: RunningPeers, oidc: OidcServer, path: DockerPath): [Ca
       }
     ]
   ]
+  // docker-config: default against job, each with a user config.json (three other registries,
+  // proxies) and a buildx folder to copy and link.
+  for (const mode of ['default', 'job'] as const) {
+    cases.push([
+      `main, 1 registry, docker-config ${mode}`,
+      async () => {
+        const { job } = newJob({ ...AMBIENT })
+        seedUserConfig(job)
+        const step = await job.uses(REPO_ROOT, { registries: HOSTS.euA, 'docker-config': mode })
+        record(`main, 1 registry, docker-config ${mode}`, step)
+        const [post] = await job.finish()
+        record(`post, 1 registry, docker-config ${mode}`, post)
+      }
+    ])
+  }
+  return cases
 }
 
 async function round(peers: RunningPeers, oidc: OidcServer, order: number): Promise<void> {

@@ -20,10 +20,14 @@ export const INPUT_NAMES = [
   'skip-logout',
   'http-proxy',
   'retry-max-attempts',
-  'timeout-seconds'
+  'timeout-seconds',
+  'docker-config'
 ] as const
 
 export type InputName = (typeof INPUT_NAMES)[number]
+
+/** `default`: DOCKER_CONFIG or ~/.docker; `job`: a private copy for this job, removed at its end. */
+export type DockerConfigMode = 'default' | 'job'
 
 export interface WebIdentitySettings {
   roleArn: string
@@ -44,6 +48,7 @@ export interface Inputs {
   httpProxy?: string
   retry: RetryPolicy
   timeoutSeconds: number
+  dockerConfig: DockerConfigMode
 }
 
 type Env = Record<string, string | undefined>
@@ -127,6 +132,18 @@ function readRegistryType(getInput: GetInput): 'private' | 'public' {
   return value
 }
 
+function readDockerConfigMode(getInput: GetInput): DockerConfigMode {
+  const written = getInput('docker-config')
+  const value = written.toLowerCase() || 'default'
+  if (value !== 'default' && value !== 'job') {
+    throw new InputError(
+      `docker-config: '${written}' is not a docker config mode. Use default (DOCKER_CONFIG or ~/.docker) or ` +
+        `job (a private copy for this job, removed at its end).`
+    )
+  }
+  return value
+}
+
 /** Reads and validates every input. Throws InputError naming the first bad one. */
 export function readInputs(getInput: GetInput = name => core.getInput(name), env: Env = process.env): Inputs {
   const webIdentity = readWebIdentity(getInput, env)
@@ -151,6 +168,7 @@ export function readInputs(getInput: GetInput = name => core.getInput(name), env
       maxAttempts: parseInteger('retry-max-attempts', getInput('retry-max-attempts'), 5, 1, 20),
       ...DEFAULT_BACKOFF
     },
-    timeoutSeconds: parseInteger('timeout-seconds', getInput('timeout-seconds'), 120, 1, 3600)
+    timeoutSeconds: parseInteger('timeout-seconds', getInput('timeout-seconds'), 120, 1, 3600),
+    dockerConfig: readDockerConfigMode(getInput)
   }
 }

@@ -3,7 +3,8 @@
 import * as core from '@actions/core'
 import type { CallContext } from './aws.js'
 import { resolveCredentials } from './credentials.js'
-import { DOCKER_MISSING_HELP, dockerLogin, dockerOnPath, killDockerChildren } from './docker.js'
+import { prepareLoginTarget, registryClient } from './clients.js'
+import { killDockerChildren } from './docker.js'
 import { fetchRegistryLogins, type RegistryLogin } from './ecr.js'
 import { ActionError, messageOf } from './errors.js'
 import { type Inputs, readInputs } from './inputs.js'
@@ -11,7 +12,7 @@ import { setLoginOutputs } from './outputs.js'
 import { createAgents, proxyEnvironment, proxySecrets, redactProxyUrl, resolveProxy } from './proxy.js'
 import { groupRegistries } from './registries.js'
 import { Deadline, withRetry } from './retry.js'
-import { saveRegistriesToLogOut } from './state.js'
+import { saveLoginTarget, saveRegistriesToLogOut } from './state.js'
 
 /** Runs tasks one at a time, in the order given: the docker CLI rewrites config.json without a lock. */
 class SerialQueue {
@@ -49,11 +50,13 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
     const bypass = proxy.noProxy ? `; not for ${proxy.noProxy}` : ''
     core.info(`Using proxy ${redactProxyUrl(proxy.url)} (from ${proxy.source})${bypass}`)
   }
-  // Before any credentials exist: a runner without docker fails at once.
-  if (!dockerOnPath()) throw new ActionError(DOCKER_MISSING_HELP)
+  // Before any credentials exist: a runner without docker or podman fails at once.
+  const target = await prepareLoginTarget(inputs.dockerConfig, process.env)
+  if (target.client !== 'docker' || target.jobDir) saveLoginTarget(target)
 
   const context: CallContext = { agents: createAgents(proxy), deadline, retry: inputs.retry }
   const dockerEnv = { ...process.env, ...proxyEnvironment(proxy) }
+  const client = registryClient(target, dockerEnv)
   const credentials = await resolveCredentials(inputs, context)
 
   const docker = new SerialQueue()
@@ -67,8 +70,8 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
       saveRegistriesToLogOut(toLogOut)
     }
     await withRetry(
-      `docker login to ${login.host}`,
-      () => dockerLogin(login.host, login.username, login.password, dockerEnv),
+      `${target.client} login to ${login.host}`,
+      () => client.login(login.host, login.username, login.password),
       { policy: inputs.retry, deadline }
     )
     loggedIn.push(login)

@@ -1,11 +1,11 @@
 // The post step: log out of what main logged in to. It warns and never fails the job.
 
 import * as core from '@actions/core'
-import { dockerLogout } from './docker.js'
+import { type RegistryClient, registryClient, releaseLoginTarget } from './clients.js'
 import { messageOf } from './errors.js'
-import { registriesToLogOut } from './state.js'
+import { registriesToLogOut, savedLoginTarget } from './state.js'
 
-export async function run(): Promise<void> {
+async function logOut(client: RegistryClient): Promise<void> {
   const hosts = registriesToLogOut()
   if (hosts.length === 0) {
     core.debug('No registries to log out of.')
@@ -14,11 +14,20 @@ export async function run(): Promise<void> {
   // One at a time: concurrent logouts into one config.json lose updates.
   for (const host of hosts) {
     try {
-      const problem = await dockerLogout(host, process.env)
+      const problem = await client.logout(host)
       if (problem) core.warning(`Could not log out of ${host}: ${problem}`)
       else core.info(`Logged out of ${host}`)
     } catch (error) {
       core.warning(`Could not log out of ${host}: ${messageOf(error)}`)
     }
+  }
+}
+
+export async function run(): Promise<void> {
+  const target = savedLoginTarget()
+  try {
+    await logOut(registryClient(target, process.env))
+  } finally {
+    releaseLoginTarget(target)
   }
 }

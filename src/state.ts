@@ -1,6 +1,7 @@
 // What the main step hands to the post step. Every key is declared here, once.
 
 import * as core from '@actions/core'
+import type { LoginTarget } from './clients.js'
 
 const REGISTRIES_TO_LOG_OUT = 'registries'
 
@@ -29,4 +30,29 @@ export function registriesToLogOut(): string[] {
     .split(',')
     .map(host => host.trim())
     .filter(Boolean)
+}
+
+// Which client logged in and where its credentials went (docker-config: job, podman). Absent for
+// plain docker into the user's config, the default, which is also what post assumes without it.
+const LOGIN_TARGET = 'login-target'
+
+export function saveLoginTarget(target: LoginTarget): void {
+  core.saveState(LOGIN_TARGET, JSON.stringify(target))
+}
+
+export function savedLoginTarget(): LoginTarget {
+  const saved = core.getState(LOGIN_TARGET)
+  if (!saved) return { client: 'docker' }
+  try {
+    const value = JSON.parse(saved) as Partial<Record<keyof LoginTarget, unknown>>
+    const text = (field: unknown): string | undefined => (typeof field === 'string' && field ? field : undefined)
+    return {
+      client: value.client === 'podman' ? 'podman' : 'docker',
+      dockerConfig: text(value.dockerConfig),
+      authFile: text(value.authFile),
+      jobDir: text(value.jobDir)
+    }
+  } catch {
+    return { client: 'docker' }
+  }
 }

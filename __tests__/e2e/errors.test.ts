@@ -1,10 +1,9 @@
 // Every failure a user can cause, end to end: the main step fails with its message, and after
 // the post step (which succeeds) no credentials of ours are left behind.
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { awsErrorBody } from './support/aws-front.js'
+import { pathWith } from './support/clients.js'
 import { DOCKER_PATHS, expectCleanAfterPost, HOSTS, REPO_ROOT, ROLE_ARN, useHarness } from './support/harness.js'
 
 const h = useHarness()
@@ -56,19 +55,14 @@ describe('errors a user can cause', () => {
     await expectCleanAfterPost(job)
   })
 
-  it('docker missing from PATH fails before any credentials are fetched', async () => {
-    // Not /usr/bin: docker.io (the suite's daemon) puts an old docker CLI there.
-    const bin = join(h.peers.dir, 'bin-without-docker')
-    mkdirSync(bin, { recursive: true })
-    for (const tool of ['bash', 'mount', 'unshare']) {
-      if (!existsSync(join(bin, tool)))
-        symlinkSync(execFileSync('which', [tool], { encoding: 'utf8' }).trim(), join(bin, tool))
-    }
-    const job = h.job({ oidc: true, env: { PATH: bin } })
+  it('docker (and podman) missing from PATH fails before any credentials are fetched', async () => {
+    const job = h.job({ oidc: true })
+    // Only what the step's wrapper needs: /usr/bin has podman, and docker.io's old docker where installed.
+    const PATH = pathWith(join(job.dir, 'bin'), ['unshare', 'bash', 'mount'])
     const callsBefore = h.aws.calls.length
-    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE_ARN, 'aws-region': 'eu-west-1' })
+    const main = await job.uses(REPO_ROOT, { 'role-to-assume': ROLE_ARN, 'aws-region': 'eu-west-1' }, { PATH })
     expect(main.exitCode).toBe(1)
-    expect(main.log).toContain('Error: docker is not on PATH.')
+    expect(main.log).toContain('Error: docker is not on PATH, and neither is podman.')
     expect(h.aws.since(callsBefore)).toEqual([])
     await expectCleanAfterPost(job)
   })

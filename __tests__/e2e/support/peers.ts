@@ -91,7 +91,10 @@ const SYSTEM_PACKAGES: Record<string, string> = {
   'docker-registry': 'docker-registry',
   tinyproxy: 'tinyproxy',
   dockerd: 'docker.io',
-  openssl: 'openssl'
+  openssl: 'openssl',
+  podman: 'podman',
+  buildah: 'buildah',
+  skopeo: 'skopeo'
 }
 
 function ensureSystemPackages(): void {

@@ -1,0 +1,122 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { delimiter, join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import * as core from './fixtures/core.js'
+import * as exec from './fixtures/exec.js'
+import { NO_CLIENT_HELP, prepareLoginTarget, registryClient, releaseLoginTarget } from '../src/clients.js'
+
+vi.mock('@actions/core', () => import('./fixtures/core.js'))
+vi.mock('@actions/exec', () => import('./fixtures/exec.js'))
+
+const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
+
+let docker: ReturnType<typeof exec.makeToolDir>
+let podman: ReturnType<typeof exec.makeToolDir>
+let root: string
+let env: Record<string, string>
+
+beforeAll(() => {
+  docker = exec.makeToolDir('docker')
+  podman = exec.makeToolDir('podman')
+})
+afterAll(() => {
+  docker.remove()
+  podman.remove()
+})
+
+beforeEach(() => {
+  core.resetCore()
+  exec.resetExec()
+  root = mkdtempSync(join(tmpdir(), 'clients-test-'))
+  mkdirSync(join(root, 'temp'))
+  mkdirSync(join(root, 'user-docker'))
+  env = { RUNNER_TEMP: join(root, 'temp'), DOCKER_CONFIG: join(root, 'user-docker'), XDG_RUNTIME_DIR: '/run/user/1001' }
+})
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true })
+  vi.unstubAllEnvs()
+})
+
+describe('prepareLoginTarget', () => {
+  it('uses docker and the user’s config by default, exporting nothing', async () => {
+    vi.stubEnv('PATH', [docker.dir, podman.dir].join(delimiter))
+    expect(await prepareLoginTarget('default', env)).toEqual({ client: 'docker' })
+    expect(core.exportVariable).not.toHaveBeenCalled()
+  })
+
+  it('uses podman with an explicit auth file when docker is missing', async () => {
+    vi.stubEnv('PATH', podman.dir)
+    expect(await prepareLoginTarget('default', env)).toEqual({
+      client: 'podman',
+      authFile: '/run/user/1001/containers/auth.json'
+    })
+    expect(core.exportVariable).not.toHaveBeenCalled()
+  })
+
+  it('names both clients when neither is on PATH', async () => {
+    const notExecutable = exec.makeToolDir('docker', false)
+    vi.stubEnv('PATH', notExecutable.dir)
+    await expect(prepareLoginTarget('default', env)).rejects.toThrow(NO_CLIENT_HELP)
+    notExecutable.remove()
+    expect(NO_CLIENT_HELP).toMatch(/docker .*podman/)
+  })
+
+  it('with job, makes a private copy of the user’s config and exports it as DOCKER_CONFIG', async () => {
+    vi.stubEnv('PATH', docker.dir)
+    writeFileSync(join(env.DOCKER_CONFIG, 'config.json'), '{"credsStore":"pass"}')
+    const target = await prepareLoginTarget('job', env)
+    expect(target.client).toBe('docker')
+    expect(target.jobDir?.startsWith(join(root, 'temp', 'ecr-login-'))).toBe(true)
+    expect(target.dockerConfig).toBe(target.jobDir)
+    expect(readFileSync(join(target.jobDir!, 'config.json'), 'utf8')).toBe('{"credsStore":"pass"}')
+    expect(core.exportVariable).toHaveBeenCalledExactlyOnceWith('DOCKER_CONFIG', target.jobDir)
+  })
+
+  it('with job and podman only, exports a private REGISTRY_AUTH_FILE', async () => {
+    vi.stubEnv('PATH', podman.dir)
+    const target = await prepareLoginTarget('job', env)
+    expect(target).toEqual({ client: 'podman', authFile: join(target.jobDir!, 'auth.json'), jobDir: target.jobDir })
+    expect(core.exportVariable).toHaveBeenCalledExactlyOnceWith('REGISTRY_AUTH_FILE', target.authFile)
+  })
+})
+
+describe('registryClient', () => {
+  it('runs docker with the job’s DOCKER_CONFIG, whatever the environment says', async () => {
+    const client = registryClient({ client: 'docker', dockerConfig: '/tmp/job' }, { DOCKER_CONFIG: '/home/u/.docker' })
+    await client.login(HOST, 'AWS', 'pw')
+    await client.logout(HOST)
+    const calls = exec.getExecOutput.mock.calls
+    expect(calls.map(([command, args]) => [command, args?.[0]])).toEqual([
+      ['docker', 'login'],
+      ['docker', 'logout']
+    ])
+    for (const [, , options] of calls) expect(options?.env?.DOCKER_CONFIG).toBe('/tmp/job')
+  })
+
+  it('runs podman with the target’s auth file', async () => {
+    const client = registryClient({ client: 'podman', authFile: '/a/auth.json' }, {})
+    await client.login(HOST, 'AWS', 'pw')
+    await client.logout(HOST)
+    expect(exec.getExecOutput.mock.calls.map(([command, args]) => [command, ...(args ?? [])].join(' '))).toEqual([
+      `podman login --authfile /a/auth.json --username AWS --password-stdin ${HOST}`,
+      `podman logout --authfile /a/auth.json ${HOST}`
+    ])
+  })
+})
+
+describe('releaseLoginTarget', () => {
+  it('removes the job-private directory', async () => {
+    vi.stubEnv('PATH', docker.dir)
+    const target = await prepareLoginTarget('job', env)
+    releaseLoginTarget(target)
+    expect(existsSync(target.jobDir!)).toBe(false)
+    expect(core.warning).not.toHaveBeenCalled()
+  })
+
+  it('warns, never throws, when it cannot', () => {
+    expect(() => releaseLoginTarget({ client: 'docker', jobDir: env.DOCKER_CONFIG })).not.toThrow()
+    expect(core.warning).toHaveBeenCalledOnce()
+    expect(existsSync(env.DOCKER_CONFIG)).toBe(true)
+  })
+})

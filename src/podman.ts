@@ -1,0 +1,82 @@
+// `podman login` and `podman logout`, for runners with podman and no docker. Always with an explicit
+// --authfile: without one, podman writes $DOCKER_CONFIG/config.json when DOCKER_CONFIG is set, and
+// rewrites it keeping only `auths` and `credHelpers`. The password goes to stdin only.
+
+import * as core from '@actions/core'
+import * as exec from '@actions/exec'
+import { ActionError, messageOf } from './errors.js'
+import { TransientError } from './retry.js'
+
+type Env = Record<string, string | undefined>
+
+// podman's words for a refused password ("invalid username/password", "401 Unauthorized").
+const REFUSED = /invalid username\/password|unauthorized|\b40[13]\b|authentication required|denied/i
+// A registry or network hiccup, worth another try.
+const TRANSIENT =
+  /\b50[0234]\b|\b429\b|too many requests|connection refused|connection reset|i\/o timeout|tls handshake timeout|timeout exceeded|temporary failure in name resolution|unexpected EOF|: EOF\b/i
+
+/** Where podman keeps credentials when nothing else is said: containers-auth.json(5)'s default. */
+export function defaultAuthFile(env: Env, uid: number | undefined = process.getuid?.()): string {
+  if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE
+  if (env.XDG_RUNTIME_DIR) return `${env.XDG_RUNTIME_DIR}/containers/auth.json`
+  return `/run/containers/${uid ?? 0}/auth.json`
+}
+
+function podmanMessage(output: string): string {
+  return output
+    .split('\n')
+    .map(line => line.trim())
+    .filter(Boolean)
+    .join(' ')
+}
+
+function definedEnv(env: Env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((pair): pair is [string, string] => pair[1] !== undefined))
+}
+
+async function runPodman(args: string[], env: Env, input?: string) {
+  try {
+    return await exec.getExecOutput('podman', args, {
+      input: input === undefined ? undefined : Buffer.from(input),
+      env: definedEnv(env),
+      silent: true,
+      ignoreReturnCode: true
+    })
+  } catch (error) {
+    throw new ActionError(`podman ${args[0]} could not run: ${messageOf(error)}`, { cause: error })
+  }
+}
+
+/** One `podman login` attempt into `authFile`. Throws TransientError when a retry may succeed. */
+export async function podmanLogin(
+  host: string,
+  username: string,
+  password: string,
+  authFile: string,
+  env: Env
+): Promise<void> {
+  const { exitCode, stdout, stderr } = await runPodman(
+    ['login', '--authfile', authFile, '--username', username, '--password-stdin', host],
+    env,
+    password
+  )
+  const message = podmanMessage(stderr) || podmanMessage(stdout) || `exit code ${exitCode}`
+  core.debug(`podman login ${host}: exit ${exitCode}; ${message}`)
+  if (exitCode === 0) return
+  if (REFUSED.test(message)) {
+    throw new ActionError(
+      `podman login to ${host} was rejected: ${message}. The registry refused the credentials ECR issued: ` +
+        `check that ${host} is the registry you mean and that its account lets this principal in.`
+    )
+  }
+  if (TRANSIENT.test(message)) throw new TransientError(`podman login to ${host}: ${message}`)
+  throw new ActionError(`podman login to ${host} failed: ${message}`)
+}
+
+/** `podman logout` from `authFile`; returns podman's message when it fails, for a warning. */
+export async function podmanLogout(host: string, authFile: string, env: Env): Promise<string | undefined> {
+  const { exitCode, stdout, stderr } = await runPodman(['logout', '--authfile', authFile, host], env)
+  const message = podmanMessage(stderr) || podmanMessage(stdout) || `exit code ${exitCode}`
+  core.debug(`podman logout ${host}: exit ${exitCode}; ${message}`)
+  return exitCode === 0 ? undefined : message
+}
