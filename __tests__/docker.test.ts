@@ -11,7 +11,7 @@ import {
   dockerOnPath
 } from '../src/docker.js'
 import { ActionError } from '../src/errors.js'
-import { isTransient, TransientError } from '../src/retry.js'
+import { isThrottling, isTransient, TransientError } from '../src/retry.js'
 import { PASSWORD } from './fixtures/aws.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
@@ -84,6 +84,8 @@ describe('dockerLogin', () => {
     expect(error).toBeInstanceOf(TransientError)
     expect(isTransient(error)).toBe(true)
     expect(error.message).toBe(`docker login to ${HOST}: ${stderr}`)
+    // A registry's 429 is retried until the deadline, as AWS throttling is.
+    expect(isThrottling(error)).toBe(/429/.test(stderr))
   })
 
   it.each([
