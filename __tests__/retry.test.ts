@@ -236,11 +236,11 @@ describe('throttlingDelay', () => {
   it.each([
     [1, 0.999, undefined, 249],
     [3, 0.5, undefined, 500],
-    [7, 0.999, undefined, 9990],
-    [30, 0.999, undefined, 9990],
+    [7, 0.999, undefined, 4995],
+    [30, 0.999, undefined, 4995],
     [30, 0, undefined, 0],
     [1, 0.5, 3000, 3000],
-    [7, 0.999, 3000, 9990],
+    [7, 0.999, 3000, 4995],
     [2, 0.1, 45_000, 45_000]
   ])(
     'after throttled answer %i with random %f and Retry-After %s ms waits %i ms',
@@ -250,9 +250,9 @@ describe('throttlingDelay', () => {
   )
 
   it('never waits longer than THROTTLING_MAX_DELAY_MS without a Retry-After', () => {
-    expect(THROTTLING_MAX_DELAY_MS).toBe(10_000)
+    expect(THROTTLING_MAX_DELAY_MS).toBe(5000)
     for (let throttled = 1; throttled < 60; throttled++) {
-      expect(throttlingDelay(throttled, { baseDelayMs: 250 }, undefined, () => 0.9999999)).toBeLessThan(10_000)
+      expect(throttlingDelay(throttled, { baseDelayMs: 250 }, undefined, () => 0.9999999)).toBeLessThan(5000)
     }
   })
 })
@@ -441,14 +441,14 @@ describe('withRetry under throttling', () => {
     await vi.advanceTimersByTimeAsync(200_000)
     await expect(result).resolves.toBe('token')
     expect(core.printed()).toEqual([
-      `${ECR} is throttled (Rate exceeded); retrying with backoff of up to 10.0 s until it goes through or the ` +
+      `${ECR} is throttled (Rate exceeded); retrying with backoff of up to 5.0 s until it goes through or the ` +
         "step's deadline passes",
       `${ECR} went through after 20 throttled attempt(s) and ${(at[20] / 1000).toFixed(1)} s of waiting`
     ])
     deadline.clear()
   })
 
-  it('waits at most 10 s between throttled attempts', async () => {
+  it('waits at most 5 s between throttled attempts', async () => {
     vi.useFakeTimers()
     const deadline = new Deadline(600)
     const throttled = Array.from({ length: 30 }, () => () => Promise.reject(rateExceeded()))
@@ -457,7 +457,7 @@ describe('withRetry under throttling', () => {
     await vi.advanceTimersByTimeAsync(400_000)
     await expect(result).resolves.toBe('token')
     const gaps = at.slice(1).map((time, i) => time - at[i])
-    expect(Math.max(...gaps)).toBe(9999)
+    expect(Math.max(...gaps)).toBe(4999)
     // The backoff grows first: 250 ms, 500 ms, 1 s, …
     expect(gaps.slice(0, 3)).toEqual([249, 499, 999])
     deadline.clear()

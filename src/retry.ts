@@ -36,11 +36,12 @@ export interface RetryPolicy {
 export const DEFAULT_BACKOFF = { baseDelayMs: 250, maxDelayMs: 8000 } as const
 
 /**
- * The longest wait between two throttled attempts. Throttling is a shared quota running out (many
- * jobs at once), so the wait grows as for other failures, but stops at this cap so that a job
- * notices the quota free up within seconds.
+ * The longest wait between two throttled attempts, shorter than for other failures: a throttled
+ * quota frees up continuously, and the jobs still waiting must notice soon or it goes unused
+ * (bench/simulate.ts: 64 jobs on a 3/s quota log in 2.6 s sooner than with a 10 s cap, for 13%
+ * more calls).
  */
-export const THROTTLING_MAX_DELAY_MS = 10_000
+export const THROTTLING_MAX_DELAY_MS = 5000
 
 type SdkError = Parameters<typeof isTransientError>[0]
 
