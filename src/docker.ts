@@ -104,8 +104,10 @@ export async function dockerLogin(host: string, username: string, password: stri
   if (exitCode === 0) return
   const { message, kind } = classifyLoginFailure(stdout, stderr, exitCode)
   if (kind === 'transient') {
-    const Failure = /\b429\b|too ?many ?requests/i.test(message) ? ThrottlingError : TransientError
-    throw new Failure(`docker login to ${host}: ${message}`)
+    // A registry's 429 is throttling, even when docker's last word is about another endpoint it tried.
+    const throttled = [message, ...endpointErrors(stderr)].find(text => /\b429\b|too ?many ?requests/i.test(text))
+    if (throttled) throw new ThrottlingError(`docker login to ${host}: ${throttled}`)
+    throw new TransientError(`docker login to ${host}: ${message}`)
   }
   if (kind === 'failed') throw new ActionError(`docker login to ${host} failed: ${message}`)
   throw new ActionError(
