@@ -71,6 +71,9 @@ describe('isTransient', () => {
     ['ETIMEDOUT', withCode('ETIMEDOUT')],
     ['EAI_AGAIN', withCode('EAI_AGAIN')],
     ['EPIPE', withCode('EPIPE')],
+    ['ENOTFOUND (as the SDK retries it)', withCode('ENOTFOUND')],
+    ['ECONNABORTED (which the SDK does not list)', withCode('ECONNABORTED')],
+    ['UND_ERR_SOCKET (which the SDK does not list)', withCode('UND_ERR_SOCKET')],
     ['a network error as the cause', new TypeError('fetch failed', { cause: withCode('ECONNRESET') })],
     ['an SDK error marked retryable', Object.assign(awsError('SomethingNew', 'try later'), { $retryable: {} })]
   ])('retries %s', (_label, error) => {
@@ -99,6 +102,7 @@ describe('isTransient', () => {
     ['HTTP 401', withStatus(401)],
     ['HTTP 403', withStatus(403)],
     ['HTTP 404', withStatus(404)],
+    ['HTTP 501 (as the SDK does not retry it)', withStatus(501)],
     ['an ActionError', new ActionError('docker login to x was rejected: unauthorized')],
     ['a plain Error', new Error('boom')],
     ['ENOENT', withCode('ENOENT')],

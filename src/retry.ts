@@ -85,7 +85,10 @@ export function isThrottling(error: unknown): boolean {
   return shape.$metadata !== undefined && /^rate exceeded/i.test(shape.message ?? '')
 }
 
-/** Throttling, 5xx and network failures; never AccessDenied, validation errors or a 401. */
+/**
+ * Throttling, HTTP 500/502/503/504 and network failures as the AWS SDK classifies them for its own
+ * retries, and the few it does not know; never AccessDenied, validation errors or a 401.
+ */
 export function isTransient(error: unknown, depth = 0): boolean {
   if (error instanceof TransientError) return true
   const shape = shapeOf(error)
