@@ -424,47 +424,39 @@ describe('withRetry under throttling', () => {
     return { call, at }
   }
 
-  it('retries throttling past retry-max-attempts, until it goes through', async () => {
+  /** withRetry on a call throttled `n` times, then answered; the fake clock runs for `ms`. */
+  async function throttledThenThrough(n: number, random: number, ms: number) {
     vi.useFakeTimers()
-    const deadline = new Deadline(120)
-    const throttled = Array.from({ length: 12 }, () => () => Promise.reject(rateExceeded()))
-    const { call } = timedCall<string>(throttled, () => Promise.resolve('token'))
-    const result = withRetry(ECR, call, { policy, deadline, random: () => 0.5 })
-    await vi.advanceTimersByTimeAsync(60_000)
+    const deadline = new Deadline(600)
+    const answers = Array.from({ length: n }, () => () => Promise.reject(rateExceeded()))
+    const { call, at } = timedCall<string>(answers, () => Promise.resolve('token'))
+    const result = withRetry(ECR, call, { policy, deadline, random: () => random })
+    await vi.advanceTimersByTimeAsync(ms)
     await expect(result).resolves.toBe('token')
-    expect(call).toHaveBeenCalledTimes(13)
     deadline.clear()
+    return { call, at }
+  }
+
+  it('retries throttling past retry-max-attempts, until it goes through', async () => {
+    const { call } = await throttledThenThrough(12, 0.5, 60_000)
+    expect(call).toHaveBeenCalledTimes(13)
   })
 
   it('says once that it is throttled, and how long it waited when it goes through', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(120)
-    const throttled = Array.from({ length: 20 }, () => () => Promise.reject(rateExceeded()))
-    const { call, at } = timedCall<string>(throttled, () => Promise.resolve('token'))
-    const result = withRetry(ECR, call, { policy, deadline, random: () => 0.5 })
-    await vi.advanceTimersByTimeAsync(200_000)
-    await expect(result).resolves.toBe('token')
+    const { at } = await throttledThenThrough(20, 0.5, 200_000)
     expect(core.printed()).toEqual([
       `${ECR} is throttled (Rate exceeded); retrying with backoff of up to 5.0 s until it goes through or the ` +
         "step's deadline passes",
       `${ECR} went through after 20 throttled attempt(s) and ${(at[20] / 1000).toFixed(1)} s of waiting`
     ])
-    deadline.clear()
   })
 
   it('waits at most 5 s between throttled attempts', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(600)
-    const throttled = Array.from({ length: 30 }, () => () => Promise.reject(rateExceeded()))
-    const { call, at } = timedCall<string>(throttled, () => Promise.resolve('token'))
-    const result = withRetry(ECR, call, { policy, deadline, random: () => 0.9999 })
-    await vi.advanceTimersByTimeAsync(400_000)
-    await expect(result).resolves.toBe('token')
+    const { at } = await throttledThenThrough(30, 0.9999, 400_000)
     const gaps = at.slice(1).map((time, i) => time - at[i])
     expect(Math.max(...gaps)).toBe(4999)
     // The backoff grows first: 250 ms, 500 ms, 1 s, …
     expect(gaps.slice(0, 3)).toEqual([249, 499, 999])
-    deadline.clear()
   })
 
   it("waits the answer's Retry-After before the next attempt", async () => {
