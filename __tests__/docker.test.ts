@@ -11,7 +11,7 @@ import {
   dockerOnPath
 } from '../src/docker.js'
 import { ActionError } from '../src/errors.js'
-import { isTransient, TransientError } from '../src/retry.js'
+import { isThrottling, isTransient, ThrottlingError, TransientError } from '../src/retry.js'
 import { PASSWORD } from './fixtures/aws.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
@@ -84,6 +84,8 @@ describe('dockerLogin', () => {
     expect(error).toBeInstanceOf(TransientError)
     expect(isTransient(error)).toBe(true)
     expect(error.message).toBe(`docker login to ${HOST}: ${stderr}`)
+    // A registry's 429 is retried until the deadline, as AWS throttling is.
+    expect(isThrottling(error)).toBe(/429/.test(stderr))
   })
 
   it.each([
@@ -182,6 +184,20 @@ describe('classifyLoginFailure', () => {
     ['Cannot connect to the Docker daemon', 'failed']
   ])('classifies %j as %s', (stderr, kind) => {
     expect(classifyLoginFailure('', `${stderr}\n`, 1)).toEqual({ message: stderr, kind })
+  })
+})
+
+describe('dockerLogin under a registry 429', () => {
+  it('throws a ThrottlingError with the 429, when docker then tried another endpoint', async () => {
+    const throttled = `Get "https://${HOST}/v2/": toomanyrequests: Too Many Requests`
+    const stderr = [
+      `time="2030-01-01T00:00:00Z" level=info msg="Error logging in to endpoint, trying next endpoint" error="${throttled.replace(/"/g, '\\"')}"`,
+      `Error response from daemon: Get "http://${HOST}/v2/": dial tcp 127.0.0.8:80: connect: connection refused`
+    ].join('\n')
+    exec.answerDocker(() => ({ exitCode: 1, stdout: '', stderr: `${stderr}\n` }))
+    const error = await loginError()
+    expect(error).toBeInstanceOf(ThrottlingError)
+    expect(error.message).toBe(`docker login to ${HOST}: ${throttled}`)
   })
 })
 

@@ -163,7 +163,8 @@ describe('fetchRegistryLogins for private registries', () => {
     await expect(fetch(group(HOST_A))).resolves.toMatchObject([{ host: HOST_A, password: PASSWORD }])
     expect(ecr.calls()).toHaveLength(2)
     expect(core.printed()).toEqual([
-      expect.stringMatching(/^ECR GetAuthorizationToken in eu-west-1 failed \(Rate exceeded\); retrying in /)
+      expect.stringMatching(/^ECR GetAuthorizationToken in eu-west-1 is throttled \(Rate exceeded\); retrying /),
+      expect.stringMatching(/^ECR GetAuthorizationToken in eu-west-1 went through after 1 throttled attempt\(s\)/)
     ])
   })
 

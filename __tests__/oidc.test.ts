@@ -3,7 +3,7 @@ import * as core from './fixtures/core.js'
 import { ActionError } from '../src/errors.js'
 import { decodeClaims, fetchIdToken, MISSING_TOKEN_HELP, oidcRequestFromEnv } from '../src/oidc.js'
 import { createAgents, PROXY_REFUSED_HELP } from '../src/proxy.js'
-import { isTransient, TransientError } from '../src/retry.js'
+import { isThrottling, isTransient, ThrottlingError, TransientError } from '../src/retry.js'
 import { fakeJwt, GITHUB_CLAIMS } from './fixtures/aws.js'
 import { startTokenServer, tokenAnswer, type TokenAnswer, type TokenServer } from './fixtures/token-server.js'
 
@@ -115,6 +115,36 @@ describe('fetchIdToken', () => {
     expect((error as Error).message).toBe(`the token service answered HTTP ${status}`)
     expect(isTransient(error)).toBe(true)
     expect(core.setSecret).not.toHaveBeenCalled()
+  })
+
+  it.each([
+    [429, true],
+    [503, false]
+  ])('counts HTTP %i as throttling: %s', async (status, throttling) => {
+    const service = await serve({ status, body: '{"message":"busy"}' })
+    const error = await fetchFrom(service).catch((caught: unknown) => caught)
+    expect(isThrottling(error)).toBe(throttling)
+  })
+
+  it.each([
+    ['seconds', '7', 7000],
+    ['an HTTP date', new Date(Date.now() + 30_000).toUTCString(), 30_000]
+  ])("carries a 429's Retry-After given in %s", async (_label, retryAfter, ms) => {
+    const service = await serve({
+      status: 429,
+      body: '{"message":"slow down"}',
+      headers: { 'Retry-After': retryAfter }
+    })
+    const error = await fetchFrom(service).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(ThrottlingError)
+    expect((error as ThrottlingError).retryAfterMs).toBeGreaterThan(ms - 2000)
+    expect((error as ThrottlingError).retryAfterMs).toBeLessThanOrEqual(ms)
+  })
+
+  it('carries no Retry-After when a 429 has none', async () => {
+    const service = await serve({ status: 429, body: '{"message":"slow down"}' })
+    const error = await fetchFrom(service).catch((caught: unknown) => caught)
+    expect((error as ThrottlingError).retryAfterMs).toBeUndefined()
   })
 
   it.each([400, 401, 403, 404])('throws an ActionError naming id-token: write for HTTP %i', async status => {

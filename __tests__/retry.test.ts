@@ -5,7 +5,18 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import { ActionError } from '../src/errors.js'
-import { backoffDelay, Deadline, isTransient, type RetryPolicy, TransientError, withRetry } from '../src/retry.js'
+import {
+  backoffDelay,
+  Deadline,
+  isThrottling,
+  isTransient,
+  type RetryPolicy,
+  THROTTLING_MAX_DELAY_MS,
+  ThrottlingError,
+  throttlingDelay,
+  TransientError,
+  withRetry
+} from '../src/retry.js'
 import { awsError, stsError } from './fixtures/aws.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
@@ -60,6 +71,9 @@ describe('isTransient', () => {
     ['ETIMEDOUT', withCode('ETIMEDOUT')],
     ['EAI_AGAIN', withCode('EAI_AGAIN')],
     ['EPIPE', withCode('EPIPE')],
+    ['ENOTFOUND (as the SDK retries it)', withCode('ENOTFOUND')],
+    ['ECONNABORTED (which the SDK does not list)', withCode('ECONNABORTED')],
+    ['UND_ERR_SOCKET (which the SDK does not list)', withCode('UND_ERR_SOCKET')],
     ['a network error as the cause', new TypeError('fetch failed', { cause: withCode('ECONNRESET') })],
     ['an SDK error marked retryable', Object.assign(awsError('SomethingNew', 'try later'), { $retryable: {} })]
   ])('retries %s', (_label, error) => {
@@ -88,6 +102,7 @@ describe('isTransient', () => {
     ['HTTP 401', withStatus(401)],
     ['HTTP 403', withStatus(403)],
     ['HTTP 404', withStatus(404)],
+    ['HTTP 501 (as the SDK does not retry it)', withStatus(501)],
     ['an ActionError', new ActionError('docker login to x was rejected: unauthorized')],
     ['a plain Error', new Error('boom')],
     ['ENOENT', withCode('ENOENT')],
@@ -192,6 +207,60 @@ describe('isTransient on errors the SDK parsed from real answers', () => {
   })
 })
 
+describe('isThrottling', () => {
+  it.each([
+    ['ThrottlingException (ECR)', awsError('ThrottlingException', 'Rate exceeded')],
+    ['Throttling (STS)', stsError('Throttling', 'Rate exceeded')],
+    ['TooManyRequestsException', awsError('TooManyRequestsException', 'Too many requests', 429)],
+    ['RequestLimitExceeded', awsError('RequestLimitExceeded', 'Request limit exceeded')],
+    ['HTTP 429 with any name', awsError('SomethingNew', 'slow down', 429)],
+    ['an AWS answer saying "Rate exceeded" only', awsError('SomethingNew', 'Rate exceeded')],
+    ['an SDK error marked as throttling', Object.assign(awsError('X', 'x'), { $retryable: { throttling: true } })],
+    ['ThrottlingError (an OIDC or registry 429)', new ThrottlingError('the token service answered HTTP 429')]
+  ])('counts %s as throttling', (_label, error) => {
+    expect(isThrottling(error)).toBe(true)
+    expect(isTransient(error)).toBe(true)
+  })
+
+  it.each([
+    ['HTTP 503', withStatus(503)],
+    ['ServiceUnavailableException', awsError('ServiceUnavailableException', 'Unavailable', 503)],
+    ['ECONNRESET', withCode('ECONNRESET')],
+    ['a TransientError', new TransientError('the token service answered HTTP 502')],
+    ['AccessDenied', stsError('AccessDenied', 'Not authorized', 403)],
+    ['a plain Error saying "Rate exceeded" (not an AWS answer)', new Error('Rate exceeded')],
+    ['an AbortError', Object.assign(new Error('aborted'), { name: 'AbortError', $metadata: { httpStatusCode: 429 } })],
+    ['null', null]
+  ])('does not count %s as throttling', (_label, error) => {
+    expect(isThrottling(error)).toBe(false)
+  })
+})
+
+describe('throttlingDelay', () => {
+  it.each([
+    [1, 0.999, undefined, 249],
+    [3, 0.5, undefined, 500],
+    [7, 0.999, undefined, 4995],
+    [30, 0.999, undefined, 4995],
+    [30, 0, undefined, 0],
+    [1, 0.5, 3000, 3000],
+    [7, 0.999, 3000, 4995],
+    [2, 0.1, 45_000, 45_000]
+  ])(
+    'after throttled answer %i with random %f and Retry-After %s ms waits %i ms',
+    (throttled, r, retryAfter, delay) => {
+      expect(throttlingDelay(throttled, { baseDelayMs: 250 }, retryAfter, () => r)).toBe(delay)
+    }
+  )
+
+  it('never waits longer than THROTTLING_MAX_DELAY_MS without a Retry-After', () => {
+    expect(THROTTLING_MAX_DELAY_MS).toBe(5000)
+    for (let throttled = 1; throttled < 60; throttled++) {
+      expect(throttlingDelay(throttled, { baseDelayMs: 250 }, undefined, () => 0.9999999)).toBeLessThan(5000)
+    }
+  })
+})
+
 describe('backoffDelay', () => {
   const policy: RetryPolicy = { maxAttempts: 10, baseDelayMs: 250, maxDelayMs: 8000 }
 
@@ -235,7 +304,7 @@ describe('withRetry', () => {
     const { deadline, options } = setup({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000 })
     const call = vi
       .fn<() => Promise<string>>()
-      .mockRejectedValueOnce(awsError('ThrottlingException', 'Rate exceeded'))
+      .mockRejectedValueOnce(awsError('ServiceUnavailableException', 'Service Unavailable', 503))
       .mockRejectedValueOnce(withCode('ECONNRESET'))
       .mockResolvedValue('token')
     const result = withRetry('ECR GetAuthorizationToken in eu-west-1', call, { ...options, random: () => 0.5 })
@@ -252,7 +321,7 @@ describe('withRetry', () => {
     await expect(result).resolves.toBe('token')
     expect(call).toHaveBeenCalledTimes(3)
     expect(core.printed()).toEqual([
-      'ECR GetAuthorizationToken in eu-west-1 failed (Rate exceeded); retrying in 0.1 s (attempt 2 of 5)',
+      'ECR GetAuthorizationToken in eu-west-1 failed (Service Unavailable); retrying in 0.1 s (attempt 2 of 5)',
       'ECR GetAuthorizationToken in eu-west-1 failed (connect ECONNRESET 52.94.0.1:443); retrying in 0.1 s (attempt 3 of 5)'
     ])
     deadline.clear()
@@ -310,7 +379,7 @@ describe('withRetry', () => {
   it('stops retrying when the deadline passes during the backoff', async () => {
     vi.useFakeTimers()
     const { deadline, options } = setup({ maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, 2)
-    const call = vi.fn(() => Promise.reject(awsError('ThrottlingException', 'Rate exceeded')))
+    const call = vi.fn(() => Promise.reject(withStatus(503)))
     const result = deadline.race(
       withRetry('ECR GetAuthorizationToken in eu-west-1', call, { ...options, random: () => 1 })
     )
@@ -336,6 +405,147 @@ describe('withRetry', () => {
     await vi.advanceTimersByTimeAsync(1000)
     expect(await settled).toMatchObject({ code: 'ECONNRESET' })
     expect(call).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('withRetry under throttling', () => {
+  const ECR = 'ECR GetAuthorizationToken in eu-west-1'
+  const policy: RetryPolicy = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 8000 }
+  const rateExceeded = (): Error => awsError('ThrottlingException', 'Rate exceeded')
+
+  /** Times (fake ms since start) at which `call` was made. */
+  function timedCall<T>(answers: (() => Promise<T>)[], fallback: () => Promise<T>) {
+    const started = Date.now()
+    const at: number[] = []
+    const call = vi.fn(() => {
+      at.push(Date.now() - started)
+      return (answers.shift() ?? fallback)()
+    })
+    return { call, at }
+  }
+
+  /** withRetry on a call throttled `n` times, then answered; the fake clock runs for `ms`. */
+  async function throttledThenThrough(n: number, random: number, ms: number) {
+    vi.useFakeTimers()
+    const deadline = new Deadline(600)
+    const answers = Array.from({ length: n }, () => () => Promise.reject(rateExceeded()))
+    const { call, at } = timedCall<string>(answers, () => Promise.resolve('token'))
+    const result = withRetry(ECR, call, { policy, deadline, random: () => random })
+    await vi.advanceTimersByTimeAsync(ms)
+    await expect(result).resolves.toBe('token')
+    deadline.clear()
+    return { call, at }
+  }
+
+  it('retries throttling past retry-max-attempts, until it goes through', async () => {
+    const { call } = await throttledThenThrough(12, 0.5, 60_000)
+    expect(call).toHaveBeenCalledTimes(13)
+  })
+
+  it('says once that it is throttled, and how long it waited when it goes through', async () => {
+    const { at } = await throttledThenThrough(20, 0.5, 200_000)
+    expect(core.printed()).toEqual([
+      `${ECR} is throttled (Rate exceeded); retrying with backoff of up to 5.0 s until it goes through or the ` +
+        "step's deadline passes",
+      `${ECR} went through after 20 throttled attempt(s) and ${(at[20] / 1000).toFixed(1)} s of waiting`
+    ])
+  })
+
+  it('waits at most 5 s between throttled attempts', async () => {
+    const { at } = await throttledThenThrough(30, 0.9999, 400_000)
+    const gaps = at.slice(1).map((time, i) => time - at[i])
+    expect(Math.max(...gaps)).toBe(4999)
+    // The backoff grows first: 250 ms, 500 ms, 1 s, …
+    expect(gaps.slice(0, 3)).toEqual([249, 499, 999])
+  })
+
+  it("waits the answer's Retry-After before the next attempt", async () => {
+    vi.useFakeTimers()
+    const deadline = new Deadline(120)
+    const { call, at } = timedCall<string>(
+      [() => Promise.reject(new ThrottlingError('the token service answered HTTP 429', 7000))],
+      () => Promise.resolve('token')
+    )
+    const result = withRetry("GitHub's OIDC token request", call, { policy, deadline, random: () => 0.5 })
+    await vi.advanceTimersByTimeAsync(6999)
+    expect(call).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(1)
+    await expect(result).resolves.toBe('token')
+    expect(at).toEqual([0, 7000])
+    deadline.clear()
+  })
+
+  it('still gives up on other transient failures after retry-max-attempts, throttling in between', async () => {
+    vi.useFakeTimers()
+    const deadline = new Deadline(120)
+    const unavailable = (): Promise<never> => Promise.reject(withStatus(503))
+    const throttle = (): Promise<never> => Promise.reject(rateExceeded())
+    const { call } = timedCall<string>(
+      [throttle, unavailable, throttle, throttle, unavailable, throttle, unavailable],
+      () => Promise.resolve('token')
+    )
+    const settled = withRetry(ECR, call, { policy, deadline, random: () => 0.5 }).catch((error: unknown) => error)
+    await vi.advanceTimersByTimeAsync(60_000)
+    const error = (await settled) as ActionError
+    expect(error).toBeInstanceOf(ActionError)
+    expect(error.message).toMatch(
+      new RegExp(`^${ECR} failed 3 time\\(s\\) with a transient error, the last: HTTP 503\\.`)
+    )
+    expect(call).toHaveBeenCalledTimes(7)
+    deadline.clear()
+  })
+
+  it('names the throttling, and what to do about it, when the deadline passes', async () => {
+    vi.useFakeTimers()
+    const deadline = new Deadline(30)
+    const { call } = timedCall<string>([], () => Promise.reject(rateExceeded()))
+    const settled = deadline
+      .race(withRetry(ECR, call, { policy, deadline, random: () => 0.5 }))
+      .catch((error: unknown) => error as Error)
+    await vi.advanceTimersByTimeAsync(30_000)
+    const { message } = (await settled) as Error
+    expect(message).toMatch(
+      new RegExp(
+        `^Timed out after 30 s \\(timeout-seconds\\) while waiting for ${ECR}, throttled \\d+ time\\(s\\) over 2\\d\\.\\d s ` +
+          "\\(the account's rate quota is shared by every job calling at that moment: raise 'timeout-seconds', " +
+          "or run fewer jobs at once \\(the matrix's 'max-parallel'\\)\\)\\."
+      )
+    )
+    const calls = call.mock.calls.length
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(call).toHaveBeenCalledTimes(calls)
+    expect(core.printed()).toHaveLength(1)
+  })
+
+  it('honours Retry-After from an AWS answer, as the SDK parsed it', async () => {
+    const server = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'retry-after': '4' })
+        res.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }))
+      })
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const ecr = new ECRClient({
+      region: 'eu-west-1',
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' }
+    })
+    const answer = (await ecr.send(new GetAuthorizationTokenCommand({})).catch((error: unknown) => error)) as Error
+    ecr.destroy()
+    server.close()
+
+    vi.useFakeTimers()
+    const deadline = new Deadline(120)
+    const { call, at } = timedCall<string>([() => Promise.reject(answer)], () => Promise.resolve('token'))
+    const result = withRetry(ECR, call, { policy, deadline, random: () => 0 })
+    await vi.advanceTimersByTimeAsync(10_000)
+    await expect(result).resolves.toBe('token')
+    // 4 s, less the few ms between the answer and the fake clock taking over.
+    expect(at[1]).toBeGreaterThan(3500)
+    expect(at[1]).toBeLessThanOrEqual(4000)
+    deadline.clear()
   })
 })
 

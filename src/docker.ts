@@ -5,7 +5,7 @@ import * as exec from '@actions/exec'
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { ActionError, messageOf } from './errors.js'
-import { TransientError } from './retry.js'
+import { ThrottlingError, TransientError } from './retry.js'
 
 export const DOCKER_MISSING_HELP =
   'docker is not on PATH. This action runs `docker login`, so the runner needs the Docker CLI: ' +
@@ -103,7 +103,12 @@ export async function dockerLogin(host: string, username: string, password: stri
   core.debug(`docker login ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
   if (exitCode === 0) return
   const { message, kind } = classifyLoginFailure(stdout, stderr, exitCode)
-  if (kind === 'transient') throw new TransientError(`docker login to ${host}: ${message}`)
+  if (kind === 'transient') {
+    // A registry's 429 is throttling, even when docker's last word is about another endpoint it tried.
+    const throttled = [message, ...endpointErrors(stderr)].find(text => /\b429\b|too ?many ?requests/i.test(text))
+    if (throttled) throw new ThrottlingError(`docker login to ${host}: ${throttled}`)
+    throw new TransientError(`docker login to ${host}: ${message}`)
+  }
   if (kind === 'failed') throw new ActionError(`docker login to ${host} failed: ${message}`)
   throw new ActionError(
     `docker login to ${host} was rejected: ${message}. The registry refused the credentials ECR issued: ` +

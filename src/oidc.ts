@@ -7,7 +7,7 @@ import * as https from 'node:https'
 import { ActionError, messageOf } from './errors.js'
 import { type Agents, PROXY_REFUSED_HELP } from './proxy.js'
 import type { CallContext } from './aws.js'
-import { TransientError, withRetry } from './retry.js'
+import { retryAfterMs, ThrottlingError, TransientError, withRetry } from './retry.js'
 
 export const MISSING_TOKEN_HELP =
   'role-to-assume is set, but this job cannot get a GitHub OIDC token: the runner did not set ' +
@@ -52,7 +52,7 @@ function get(
   headers: Record<string, string>,
   agents: Agents,
   signal: AbortSignal
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   const transport = url.protocol === 'http:' ? http : https
   const agent = url.protocol === 'http:' ? agents.http : agents.https
   return new Promise((resolve, reject) => {
@@ -60,7 +60,7 @@ function get(
       let body = ''
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => (body += chunk))
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }))
       response.on('error', reject)
     })
     request.on('timeout', () => request.destroy(new TransientError('no answer within 8 s')))
@@ -70,7 +70,7 @@ function get(
 
 /**
  * One attempt at fetching the ID token for `audience`. Masks the token before returning it.
- * Throws TransientError for answers worth retrying (429, 5xx).
+ * Throws ThrottlingError for a 429 (with its Retry-After), TransientError for a 5xx.
  */
 export async function fetchIdToken(
   { url, requestToken }: OidcRequest,
@@ -80,13 +80,16 @@ export async function fetchIdToken(
 ): Promise<string> {
   const target = new URL(url)
   target.searchParams.set('audience', audience)
-  const { status, body } = await get(
+  const { status, headers, body } = await get(
     target,
     { Authorization: `Bearer ${requestToken}`, Accept: 'application/json', 'User-Agent': 'ecr-login' },
     agents,
     signal
   )
-  if (status === 429 || status >= 500) throw new TransientError(`the token service answered HTTP ${status}`)
+  if (status === 429) {
+    throw new ThrottlingError('the token service answered HTTP 429', retryAfterMs({ statusCode: status, headers }))
+  }
+  if (status >= 500) throw new TransientError(`the token service answered HTTP ${status}`)
   if (status === 407) throw new ActionError(`GitHub's OIDC token request failed: ${PROXY_REFUSED_HELP}.`)
   if (status !== 200) {
     throw new ActionError(

@@ -65,11 +65,17 @@ describe('under load', () => {
     }
     const faulted = h.aws.since(awsBefore).filter(call => call.fault).length
     const oidcFaults = h.oidc.requests.length - oidcBefore - JOBS / 2
-    const retries = results.reduce((sum, result) => sum + (result.log.match(/retrying in/g) ?? []).length, 0)
+    const count = (pattern: RegExp): number =>
+      results.reduce((sum, result) => sum + (result.log.match(pattern) ?? []).length, 0)
+    // A line per retry of the OIDC 503s; a line per throttled call (not per attempt) for throttling.
+    const retries = count(/retrying in/g)
+    const throttledCalls = count(/ is throttled \(/g)
     expect(faulted).toBeGreaterThan(5)
-    expect(retries).toBeGreaterThanOrEqual(faulted + oidcFaults)
+    expect(retries).toBeGreaterThanOrEqual(oidcFaults)
+    expect(throttledCalls).toBeGreaterThan(0)
+    expect(count(/ went through after \d+ throttled attempt/g)).toBe(throttledCalls)
     process.stdout.write(
-      `load: ${JOBS} jobs in ${elapsed} ms; ${faulted} AWS and ${oidcFaults} OIDC calls throttled, ${retries} retries in all\n`
+      `load: ${JOBS} jobs in ${elapsed} ms; ${faulted} AWS and ${oidcFaults} OIDC calls throttled, ${retries} retries and ${throttledCalls} throttled calls in all\n`
     )
   }, 120_000)
 })

@@ -40,8 +40,8 @@ var endpoints = __webpack_require__(7926);
 var contentLengthMiddleware = __webpack_require__(7979);
 // EXTERNAL MODULE: ../node_modules/@smithy/core/dist-es/submodules/retry/middleware-retry/configurations.js + 6 modules
 var middleware_retry_configurations = __webpack_require__(478);
-// EXTERNAL MODULE: ../node_modules/@smithy/core/dist-es/submodules/retry/index.js + 5 modules
-var retry = __webpack_require__(868);
+// EXTERNAL MODULE: ../node_modules/@smithy/core/dist-es/submodules/retry/index.js + 4 modules
+var retry = __webpack_require__(92);
 // EXTERNAL MODULE: ../node_modules/@smithy/core/dist-es/submodules/schema/middleware/getSchemaSerdePlugin.js + 3 modules
 var getSchemaSerdePlugin = __webpack_require__(6979);
 // EXTERNAL MODULE: ../node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/index.js + 4 modules

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 export type Fault =
-  | { kind: 'status'; status: number; body?: string; contentType?: string }
+  | { kind: 'status'; status: number; body?: string; contentType?: string; headers?: Record<string, string> }
   | { kind: 'reset' }
   | { kind: 'stall'; ms: number }
 
@@ -42,7 +42,7 @@ export async function applyFault(fault: Fault, request: IncomingMessage, respons
       request.socket.destroy()
       return true
     case 'status':
-      response.writeHead(fault.status, { 'content-type': fault.contentType ?? 'text/plain' })
+      response.writeHead(fault.status, { 'content-type': fault.contentType ?? 'text/plain', ...fault.headers })
       response.end(fault.body ?? `injected ${fault.status}`)
       return true
     case 'stall':
@@ -55,4 +55,16 @@ export async function applyFault(fault: Fault, request: IncomingMessage, respons
 /** Repeats a fault n times, e.g. times(3, { kind: 'reset' }). */
 export function times(n: number, fault: Fault): Fault[] {
   return Array.from({ length: n }, () => fault)
+}
+
+/**
+ * A predicate true from the first request it sees until `ms` later: with a long list of faults,
+ * a front that throttles for a set time, then answers.
+ */
+export function during(ms: number): () => boolean {
+  let since: number | undefined
+  return () => {
+    since ??= Date.now()
+    return Date.now() - since < ms
+  }
 }
