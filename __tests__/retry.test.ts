@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import { ActionError } from '../src/errors.js'
-import { backoffDelay, Deadline, isTransient, type RetryPolicy, TransientError, withRetry } from '../src/retry.js'
+import { Deadline } from '../src/deadline.js'
+import { backoffDelay, isTransient, type RetryPolicy, TransientError, withRetry } from '../src/retry.js'
 import { awsError, stsError } from './fixtures/aws.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
@@ -227,12 +228,11 @@ describe('withRetry', () => {
     await expect(withRetry('ECR GetAuthorizationToken in eu-west-1', call, options)).resolves.toBe('token')
     expect(call).toHaveBeenCalledTimes(1)
     expect(core.info).not.toHaveBeenCalled()
-    deadline.clear()
   })
 
   it('retries transient failures with full-jitter backoff until one succeeds', async () => {
     vi.useFakeTimers()
-    const { deadline, options } = setup({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000 })
+    const { options } = setup({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000 })
     const call = vi
       .fn<() => Promise<string>>()
       .mockRejectedValueOnce(awsError('ThrottlingException', 'Rate exceeded'))
@@ -255,21 +255,19 @@ describe('withRetry', () => {
       'ECR GetAuthorizationToken in eu-west-1 failed (Rate exceeded); retrying in 0.1 s (attempt 2 of 5)',
       'ECR GetAuthorizationToken in eu-west-1 failed (connect ECONNRESET 52.94.0.1:443); retrying in 0.1 s (attempt 3 of 5)'
     ])
-    deadline.clear()
   })
 
   it('fails at once on a non-transient error, with that error', async () => {
-    const { deadline, options } = setup({ maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 })
+    const { options } = setup({ maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 })
     const denied = awsError('AccessDeniedException', 'not authorized')
     const call = vi.fn(() => Promise.reject(denied))
     await expect(withRetry('ECR GetAuthorizationToken in eu-west-1', call, options)).rejects.toBe(denied)
     expect(call).toHaveBeenCalledTimes(1)
     expect(core.info).not.toHaveBeenCalled()
-    deadline.clear()
   })
 
   it('gives up after maxAttempts, naming the call, the last error and retry-max-attempts', async () => {
-    const { deadline, options } = setup({ maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 })
+    const { options } = setup({ maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 })
     const last = awsError('ServiceUnavailableException', 'Service Unavailable', 503)
     const call = vi
       .fn<() => Promise<never>>()
@@ -286,36 +284,36 @@ describe('withRetry', () => {
         "Service Unavailable. It may be throttled or unavailable; try again later, or raise 'retry-max-attempts'."
     )
     expect((error as ActionError).cause).toBe(last)
-    deadline.clear()
   })
 
   it('tries once when retry-max-attempts is 1', async () => {
-    const { deadline, options } = setup({ maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 })
+    const { options } = setup({ maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 })
     const call = vi.fn(() => Promise.reject(new TransientError('docker login to x: 503 Service Unavailable')))
     await expect(withRetry('docker login to x', call, options)).rejects.toThrow(
       /^docker login to x failed 1 time\(s\) with a transient error/
     )
     expect(call).toHaveBeenCalledTimes(1)
-    deadline.clear()
   })
 
   it('uses the classification it is given', async () => {
-    const { deadline, options } = setup({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 })
+    const { options } = setup({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 })
     const call = vi.fn<() => Promise<string>>().mockRejectedValueOnce(new Error('odd')).mockResolvedValue('ok')
     await expect(withRetry('x', call, { ...options, isTransient: () => true })).resolves.toBe('ok')
     expect(call).toHaveBeenCalledTimes(2)
-    deadline.clear()
   })
 
   it('stops retrying when the deadline passes during the backoff', async () => {
     vi.useFakeTimers()
-    const { deadline, options } = setup({ maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, 2)
+    const timeout = new AbortController()
+    const deadline = new Deadline(2, undefined, timeout.signal)
+    const options = { policy: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, deadline }
     const call = vi.fn(() => Promise.reject(awsError('ThrottlingException', 'Rate exceeded')))
     const result = deadline.race(
       withRetry('ECR GetAuthorizationToken in eu-west-1', call, { ...options, random: () => 1 })
     )
     const settled = result.catch((error: unknown) => error)
     await vi.advanceTimersByTimeAsync(2000)
+    timeout.abort()
     const error = await settled
     expect((error as Error).message).toMatch(
       /^Timed out after 2 s \(timeout-seconds\) while waiting for ECR GetAuthorizationToken in eu-west-1\./
@@ -327,86 +325,19 @@ describe('withRetry', () => {
 
   it('does not call again once the deadline has aborted the call', async () => {
     vi.useFakeTimers()
-    const { options } = setup({ maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 }, 1)
+    const timeout = new AbortController()
+    const options = {
+      policy: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 },
+      deadline: new Deadline(1, undefined, timeout.signal)
+    }
     const call = vi.fn(
       (signal: AbortSignal) =>
         new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(withCode('ECONNRESET'))))
     )
     const settled = withRetry('docker login to x', call, options).catch((error: unknown) => error)
+    timeout.abort()
     await vi.advanceTimersByTimeAsync(1000)
     expect(await settled).toMatchObject({ code: 'ECONNRESET' })
     expect(call).toHaveBeenCalledTimes(1)
-  })
-})
-
-describe('Deadline', () => {
-  it('names what was being waited for and timeout-seconds when it passes', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(5)
-    const pending = deadline.race(deadline.track('docker login to public.ecr.aws', () => new Promise(() => undefined)))
-    const settled = pending.catch((error: unknown) => error)
-    await vi.advanceTimersByTimeAsync(4999)
-    expect(deadline.signal.aborted).toBe(false)
-    await vi.advanceTimersByTimeAsync(1)
-    const error = await settled
-    expect(error).toBeInstanceOf(ActionError)
-    expect((error as ActionError).message).toBe(
-      'Timed out after 5 s (timeout-seconds) while waiting for docker login to public.ecr.aws. ' +
-        "Check the network path to it, or raise 'timeout-seconds'."
-    )
-    expect(deadline.signal.aborted).toBe(true)
-  })
-
-  it('names every call still waiting once, and not those that finished', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(1)
-    const never = (): Promise<never> => new Promise(() => undefined)
-    await deadline.track("GitHub's OIDC token request", () => Promise.resolve('token'))
-    void deadline.track('ECR GetAuthorizationToken in eu-west-1', never)
-    void deadline.track('ECR GetAuthorizationToken in eu-west-1', never)
-    void deadline.track('ECR Public GetAuthorizationToken in us-east-1', never)
-    const settled = deadline.expired.catch((error: unknown) => error)
-    await vi.advanceTimersByTimeAsync(1000)
-    expect((await settled) as Error).toHaveProperty(
-      'message',
-      'Timed out after 1 s (timeout-seconds) while waiting for ECR GetAuthorizationToken in eu-west-1, ' +
-        "ECR Public GetAuthorizationToken in us-east-1. Check the network path to it, or raise 'timeout-seconds'."
-    )
-  })
-
-  it('says "the next step" when nothing was waiting', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(1)
-    const settled = deadline.expired.catch((error: unknown) => error)
-    await vi.advanceTimersByTimeAsync(1000)
-    expect((await settled) as Error).toHaveProperty(
-      'message',
-      expect.stringContaining('while waiting for the next step.') as string
-    )
-  })
-
-  it('lets work that finishes in time through', async () => {
-    const deadline = new Deadline(30)
-    await expect(deadline.race(Promise.resolve('done'))).resolves.toBe('done')
-    await expect(deadline.race(Promise.reject(new Error('own failure')))).rejects.toThrow('own failure')
-    deadline.clear()
-  })
-
-  it('never fires once cleared', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(1)
-    deadline.clear()
-    await vi.advanceTimersByTimeAsync(10_000)
-    expect(deadline.signal.aborted).toBe(false)
-    expect(vi.getTimerCount()).toBe(0)
-  })
-
-  it('removes a tracked call from the waiting list when it fails', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(1)
-    await expect(deadline.track('docker login to x', () => Promise.reject(new Error('no')))).rejects.toThrow('no')
-    const settled = deadline.expired.catch((error: unknown) => error)
-    await vi.advanceTimersByTimeAsync(1000)
-    expect(((await settled) as Error).message).toContain('while waiting for the next step.')
   })
 })

@@ -1,9 +1,13 @@
-// The post step: log out of what main logged in to. It warns and never fails the job.
+// The post step: log out of what main logged in to. It warns and never fails the job, and it is
+// bounded: each logout, and the whole step, by the main step's timeout-seconds.
 
 import * as core from '@actions/core'
 import { dockerLogout } from './docker.js'
 import { messageOf } from './errors.js'
-import { registriesToLogOut } from './state.js'
+import { registriesToLogOut, logoutTimeoutSeconds } from './state.js'
+
+// One logout takes well under a second; a credential helper waiting for a keyring never returns.
+const LOGOUT_TIMEOUT_SECONDS = 10
 
 export async function run(): Promise<void> {
   const hosts = registriesToLogOut()
@@ -11,14 +15,29 @@ export async function run(): Promise<void> {
     core.debug('No registries to log out of.')
     return
   }
+  const stepSeconds = logoutTimeoutSeconds()
+  const step = AbortSignal.timeout(stepSeconds * 1000)
+  const eachSeconds = Math.min(stepSeconds, LOGOUT_TIMEOUT_SECONDS)
   // One at a time: concurrent logouts into one config.json lose updates.
-  for (const host of hosts) {
+  for (const [index, host] of hosts.entries()) {
+    if (step.aborted) {
+      core.warning(`Gave up logging out after ${stepSeconds} s; still logged in to ${hosts.slice(index).join(', ')}.`)
+      return
+    }
     try {
-      const problem = await dockerLogout(host, process.env)
+      const problem = await dockerLogout(
+        host,
+        process.env,
+        AbortSignal.any([step, AbortSignal.timeout(eachSeconds * 1000)])
+      )
       if (problem) core.warning(`Could not log out of ${host}: ${problem}`)
       else core.info(`Logged out of ${host}`)
     } catch (error) {
-      core.warning(`Could not log out of ${host}: ${messageOf(error)}`)
+      const reason =
+        (error as { name?: string }).name === 'TimeoutError'
+          ? `docker logout gave no answer within ${eachSeconds} s and was stopped (a credential helper may be waiting for a keyring or a prompt)`
+          : messageOf(error)
+      core.warning(`Could not log out of ${host}: ${reason}`)
     }
   }
 }
