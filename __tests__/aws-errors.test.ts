@@ -42,3 +42,36 @@ describe('awsErrorName', () => {
     expect(awsErrorName(error)).toBe(name)
   })
 })
+
+describe('describeAwsError: an answer that is not from AWS', () => {
+  // As the SDK throws it when the body is not JSON: a SyntaxError with the raw answer attached.
+  function foreignAnswer(status: number, contentType: string, body: string): Error {
+    const error = new SyntaxError(
+      `Unexpected token '<', "${body}" is not valid JSON\n  Deserialization error: to see the raw response, ` +
+        'inspect the hidden field {error}.$response on this object.'
+    )
+    return Object.assign(error, {
+      $metadata: { httpStatusCode: status },
+      $response: { statusCode: status, headers: { 'content-type': contentType } }
+    })
+  }
+
+  it.each([
+    [200, 'text/html; charset=utf-8', '<html>Sign in to the Wi-Fi</html>'],
+    [403, 'text/html', '<html>Forbidden</html>'],
+    [404, 'text/plain', 'not found']
+  ])('names HTTP %i, its content type and the likely cause, never SDK internals', (status, type, body) => {
+    const text = describeAwsError(foreignAnswer(status, type, body))
+    expect(text).toBe(
+      `an answer that is not from AWS (HTTP ${status}, ${type.split(';')[0]}); a custom endpoint ` +
+        '(AWS_ENDPOINT_URL…) that is not AWS, or a proxy or captive portal in the way, answered instead'
+    )
+    expect(text).not.toMatch(/Deserialization|\$response|Unexpected token/)
+  })
+
+  it('points at the proxy for a 401 that is not from AWS', () => {
+    expect(describeAwsError(foreignAnswer(401, 'text/html', '<html>401</html>'))).toContain(
+      'if a proxy is in the way, the proxy refused the request'
+    )
+  })
+})

@@ -4,7 +4,7 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import { InputError } from './errors.js'
-import { hideUserInfo } from './secrets.js'
+import { hideUserInfo, percentDecoded, proxyUserInfo } from './secrets.js'
 import type { Env } from './types.js'
 
 export interface ProxyConfig {
@@ -46,8 +46,14 @@ function checkProxyUrl(url: string, source: string): void {
   let problem: string | undefined
   try {
     const parsed = new URL(url)
+    const written = proxyUserInfo(url)
+    const read = parsed.password ? `${parsed.username}:${parsed.password}` : parsed.username
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') problem = `its scheme is not http or https`
     else if (!parsed.hostname) problem = 'it names no host'
+    // Else a password with a stray `/`, `#` or `?` would be sent as part of a path, and logged.
+    else if (written !== undefined && percentDecoded(written) !== percentDecoded(read)) {
+      problem = 'its user name and password cannot be read as written (percent-encode @ : / # ? in them)'
+    }
   } catch {
     problem = 'it cannot be parsed (check the port and any special characters, which must be percent-encoded)'
   }

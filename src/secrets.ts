@@ -31,7 +31,8 @@ export function hideUserInfo(value: string): string {
   return userInfo === undefined ? value : value.replace(userInfo, '***')
 }
 
-function decoded(text: string): string {
+/** `text` percent-decoded; as written when it holds a stray `%`. */
+export function percentDecoded(text: string): string {
   try {
     return decodeURIComponent(text)
   } catch {
@@ -59,7 +60,7 @@ export function proxyValueSecrets(value: string): string[] {
   } catch {
     // Not a URL: what was found above is all there is.
   }
-  const all = found.flatMap(text => [text, decoded(text)]).filter(text => text.trim() !== '')
+  const all = found.flatMap(text => [text, percentDecoded(text)]).filter(text => text.trim() !== '')
   return [...new Set(all)].sort((a, b) => b.length - a.length)
 }
 

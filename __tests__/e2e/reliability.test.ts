@@ -1,6 +1,10 @@
 // Faults injected in front of every peer (OIDC, STS, ECR, the registry): transient ones are
 // retried until the step succeeds; persistent ones and stalls fail in bounded time with a message.
-import { afterEach, describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleepFor } from 'node:timers/promises'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { awsErrorBody } from './support/aws-front.js'
 import { type Fault, times } from './support/faults.js'
 import { expectCleanAfterPost, HOSTS, REPO_ROOT, ROLE_ARN, useFaultyRegistry, useHarness } from './support/harness.js'
@@ -13,6 +17,19 @@ afterEach(() => {
   h.oidc.faults.clear()
   registry.faults.clear()
 })
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? sleepFor(ms) : Promise.resolve()
+}
+
+/** Whether `pid` still runs (a zombie waiting for its reaper does not). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
 
 const THROTTLED_ECR = awsErrorBody('ecr', 'ThrottlingException', 'Rate exceeded')
 const THROTTLED_STS = awsErrorBody('sts', 'Throttling', 'Rate exceeded')
@@ -107,9 +124,11 @@ describe('persistent faults fail in bounded time with a clear message', () => {
     await expectCleanAfterPost(job)
   })
 
-  it('a docker login stalled past the deadline is killed, and post leaves nothing behind', async () => {
-    registry.faults.add(request => request.path === '/v2/', [{ kind: 'stall', ms: 15_000 }])
+  it('a docker login stalled past the deadline is killed: nothing is written after post, even once the stall ends', async () => {
+    const STALL_MS = 8_000
+    registry.faults.add(request => request.path === '/v2/', [{ kind: 'stall', ms: STALL_MS }])
     const job = h.job({ ambient: true })
+    const started = Date.now()
     const main = await job.uses(REPO_ROOT, { registries: [HOSTS.euA, HOSTS.faulty].join(','), 'timeout-seconds': '3' })
     expect(main.exitCode).toBe(1)
     expect(main.log).toContain(
@@ -118,6 +137,64 @@ describe('persistent faults fail in bounded time with a clear message', () => {
     expect(main.durationMs).toBeLessThan(6_000)
     expect(JSON.parse(main.state.registries ?? '[]')).toEqual([HOSTS.euA, HOSTS.faulty])
     await expectCleanAfterPost(job)
+    // Had the login lived on, it would write its credentials when the registry answers.
+    await sleep(started + STALL_MS + 1_500 - Date.now())
+    expect(job.dockerConfigJson().auths ?? {}).toEqual({})
+  })
+
+  it('a cancelled run (SIGINT, then SIGTERM) kills the docker login in flight: nothing is written after post', async () => {
+    const STALL_MS = 8_000
+    registry.faults.add(request => request.path === '/v2/', [{ kind: 'stall', ms: STALL_MS }])
+    let mainPid: number | undefined
+    const job = h.job({
+      ambient: true,
+      onStepStart: (pid, name) => (mainPid ??= name.startsWith('main') ? pid : undefined)
+    })
+    const before = registry.requests.length
+    const running = job.uses(REPO_ROOT, { registries: HOSTS.faulty })
+    // As the runner cancels: SIGINT while docker login waits for the registry, SIGTERM 1 s later.
+    await vi.waitFor(() => expect(registry.requests.length).toBeGreaterThan(before), { timeout: 10_000, interval: 50 })
+    const stallStarted = Date.now()
+    process.kill(mainPid!, 'SIGINT')
+    await sleep(1_000)
+    try {
+      process.kill(mainPid!, 'SIGTERM')
+    } catch {
+      // Gone already, as it should be.
+    }
+    const main = await running
+    expect(main.exitCode).not.toBe(0)
+    expect(main.log).toContain(
+      `Error: The run was cancelled (SIGINT) while waiting for docker login to ${HOSTS.faulty}.`
+    )
+    expect(Date.now() - stallStarted).toBeLessThan(3_000)
+    await expectCleanAfterPost(job)
+    await sleep(stallStarted + STALL_MS + 1_500 - Date.now())
+    expect(job.dockerConfigJson().auths ?? {}).toEqual({})
+  })
+
+  it('a docker logout that hangs is stopped: post warns and exits 0 within its bound', async () => {
+    const job = h.job({ ambient: true })
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA, 'timeout-seconds': '2' })
+    expect(main.exitCode, job.log).toBe(0)
+    // A docker whose logout never returns, as with a credential helper waiting for a locked keyring.
+    const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
+    const bin = join(job.dir, 'hanging-bin')
+    const pidFile = join(job.dir, 'hanging-logout.pid')
+    mkdirSync(bin, { recursive: true })
+    writeFileSync(
+      join(bin, 'docker'),
+      `#!/bin/sh\nif [ "$1" = logout ]; then sleep 300 & echo $! > '${pidFile}'; wait; fi\nexec ${realDocker} "$@"\n`,
+      { mode: 0o755 }
+    )
+    const posts = await job.finish({ PATH: `${bin}:${process.env.PATH}` })
+    expect(posts.map(post => post.exitCode)).toEqual([0])
+    expect(posts[0].durationMs).toBeLessThan(5_000)
+    expect(posts[0].log).toContain(
+      `Warning: Could not log out of ${HOSTS.euA}: docker logout gave no answer within 2 s and was stopped`
+    )
+    const helper = Number(readFileSync(pidFile, 'utf8'))
+    expect(running(helper)).toBe(false)
   })
 
   it('one region refusing fails that call only; the other region’s host is logged in, then out', async () => {
