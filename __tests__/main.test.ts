@@ -517,6 +517,9 @@ describe('run: failures', () => {
     expect(exec.processesSettled).toHaveBeenCalled()
     await new Promise(resolve => setTimeout(resolve, 250))
     expect(exit).toHaveBeenCalledTimes(1)
+    // The queued login never began, not even later: it was not announced to the post step.
+    expect(dockerLogins()).toEqual([EU_A])
+    expect(JSON.parse(String(core.getState('registries')))).toEqual([EU_A])
   })
 
   it.each(['SIGINT', 'SIGTERM'] as const)(
