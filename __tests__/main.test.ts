@@ -501,10 +501,15 @@ describe('run: failures', () => {
 
   it('names the docker login it was waiting for when timeout-seconds passes, starts nothing after, and ends the process', async () => {
     const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never)
+    // The deadline's clock (AbortSignal.timeout), run by the test: it passes once docker has started.
+    const timeout = new AbortController()
+    const clock = vi.spyOn(AbortSignal, 'timeout').mockReturnValue(timeout.signal)
     exec.answerDocker(hangUntilAborted)
     stubInputs({ registries: [EU_A, US_A].join(','), 'timeout-seconds': '1' })
     const running = run()
     await vi.waitFor(() => expect(exec.getExecOutput).toHaveBeenCalled(), { interval: 1, timeout: 2000 })
+    expect(clock).toHaveBeenCalledWith(1000)
+    timeout.abort(new DOMException('timed out', 'TimeoutError'))
     await running
     expect(failedWith()).toBe(
       `Timed out after 1 s (timeout-seconds) while waiting for docker login to ${EU_A}. Check the network path ` +
@@ -543,6 +548,7 @@ describe('run: failures', () => {
 /** A docker run that never answers: it ends only when its signal aborts, as the real one is killed. */
 function hangUntilAborted(_args: string[], options: { signal: AbortSignal } | undefined): Promise<never> {
   return new Promise((_resolve, reject) => {
+    if (options?.signal.aborted) reject(options.signal.reason as Error)
     options?.signal.addEventListener('abort', () => reject(options.signal.reason as Error), { once: true })
   })
 }

@@ -31,15 +31,15 @@ describe('runProcess', () => {
     const late = join(dir, 'written-late')
     const pidFile = join(dir, 'helper.pid')
     const controller = new AbortController()
-    // A helper in the background, as docker starts a credential helper: it would write after 1 s.
-    const script = `(sleep 1; echo late > '${late}') & echo $! > '${pidFile}'; wait`
+    // A helper in the background, as docker starts a credential helper: it would write after 0.2 s.
+    const script = `(sleep 0.2; echo late > '${late}') & echo $! > '${pidFile}'; wait`
     const run = runProcess('sh', ['-c', script], { env: { PATH: process.env.PATH }, signal: controller.signal })
     await vi.waitFor(() => expect(existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()).toBeTruthy())
     const helper = Number(readFileSync(pidFile, 'utf8'))
     controller.abort(new Error('deadline'))
     await expect(run).rejects.toThrow('deadline')
     expect(alive(helper)).toBe(false)
-    await new Promise(resolve => setTimeout(resolve, 1500))
+    await new Promise(resolve => setTimeout(resolve, 350))
     expect(existsSync(late)).toBe(false)
   })
 

@@ -36,5 +36,5 @@ export function saveLogoutTimeout(seconds: number): void {
 
 export function logoutTimeoutSeconds(): number {
   const seconds = Number(core.getState(LOGOUT_TIMEOUT))
-  return Number.isInteger(seconds) && seconds > 0 ? seconds : DEFAULT_LOGOUT_TIMEOUT_SECONDS
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_LOGOUT_TIMEOUT_SECONDS
 }
