@@ -1,10 +1,11 @@
 // The post step: log out of what main logged in to. It warns and never fails the job, and it is
-// bounded: each logout, and the whole step, by the main step's timeout-seconds.
+// bounded: each logout by 10 s (or less), the whole step by the main step's timeout-seconds; a
+// logout given up on is killed with the credential helper it started.
 
 import * as core from '@actions/core'
 import { dockerLogout } from './docker.js'
 import { messageOf } from './errors.js'
-import { registriesToLogOut, logoutTimeoutSeconds } from './state.js'
+import { logoutTimeoutSeconds, registriesToLogOut } from './state.js'
 
 // One logout takes well under a second; a credential helper waiting for a keyring never returns.
 const LOGOUT_TIMEOUT_SECONDS = 10
