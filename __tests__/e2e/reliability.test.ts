@@ -166,17 +166,18 @@ describe('persistent faults fail in bounded time with a clear message', () => {
     )
     expect(deadline.durationMs).toBeLessThan(5_000)
     expect(JSON.parse(deadline.state.registries ?? '[]')).toEqual([HOSTS.euA, HOSTS.faulty])
-    expect(cancel.exitCode).not.toBe(0)
-    expect(cancel.log).toContain(
-      `Error: The run was cancelled (SIGINT) while waiting for docker login to ${HOSTS.faulty}.`
-    )
-    expect(Date.now() - signalled).toBeLessThan(3_000)
+    const cancelEnded = Date.now()
     await expectCleanAfterPost(timedOut)
     await expectCleanAfterPost(cancelled)
     // Had a login lived on, it would write its credentials when the registry answers.
     await sleep(started + STALL_MS + 1_500 - Date.now())
     expect(timedOut.dockerConfigJson().auths ?? {}).toEqual({})
     expect(cancelled.dockerConfigJson().auths ?? {}).toEqual({})
+    expect(cancel.exitCode).not.toBe(0)
+    expect(cancel.log).toContain(
+      `Error: The run was cancelled (SIGINT) while waiting for docker login to ${HOSTS.faulty}.`
+    )
+    expect(cancelEnded - signalled).toBeLessThan(3_000)
   })
 
   it('a docker logout that hangs is stopped: post warns and exits 0 within its bound', async () => {
