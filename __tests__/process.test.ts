@@ -43,6 +43,20 @@ describe('runProcess', () => {
     expect(existsSync(late)).toBe(false)
   })
 
+  it('settles once killed even when a helper that left its group still holds the output pipe', async () => {
+    const controller = new AbortController()
+    // As a credential helper that daemonizes (a new session) keeping docker's stdout.
+    const run = runProcess('sh', ['-c', 'setsid sleep 2 & wait'], {
+      env: { PATH: process.env.PATH },
+      signal: controller.signal
+    })
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const aborted = Date.now()
+    controller.abort(new Error('deadline'))
+    await expect(run).rejects.toThrow('deadline')
+    expect(Date.now() - aborted).toBeLessThan(1000)
+  })
+
   it('never starts once the signal has aborted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ecr-login-never-'))
     const controller = new AbortController()
