@@ -46,11 +46,12 @@ describe('runProcess', () => {
   it('settles once killed even when a helper that left its group still holds the output pipe', async () => {
     const controller = new AbortController()
     // As a credential helper that daemonizes (a new session) keeping docker's stdout.
-    const run = runProcess('sh', ['-c', 'setsid sleep 2 & wait'], {
+    const started = join(mkdtempSync(join(tmpdir(), 'ecr-login-setsid-')), 'started')
+    const run = runProcess('sh', ['-c', `setsid sleep 2 & touch '${started}'; wait`], {
       env: { PATH: process.env.PATH },
       signal: controller.signal
     })
-    await new Promise(resolve => setTimeout(resolve, 100))
+    await vi.waitFor(() => expect(existsSync(started)).toBe(true))
     const aborted = Date.now()
     controller.abort(new Error('deadline'))
     await expect(run).rejects.toThrow('deadline')
@@ -102,6 +103,17 @@ describe('killProcessTree', () => {
     killProcessTree(4242, platform, kill, run)
     expect(kill).toHaveBeenCalledExactlyOnceWith(-4242, 'SIGKILL')
     expect(run).not.toHaveBeenCalled()
+  })
+
+  it('kills the process itself when it has no group yet', () => {
+    const kill = vi.fn((pid: number) => {
+      if (pid < 0) throw Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' })
+    })
+    killProcessTree(4242, 'linux', kill)
+    expect(kill.mock.calls).toEqual([
+      [-4242, 'SIGKILL'],
+      [4242, 'SIGKILL']
+    ])
   })
 
   it('ignores a process that is gone already', () => {

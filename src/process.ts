@@ -30,11 +30,17 @@ export function killProcessTree(
   run: (command: string, args: string[]) => unknown = (command, args) =>
     spawnSync(command, args, { stdio: 'ignore', windowsHide: true })
 ): void {
-  try {
-    if (platform === 'win32') run('taskkill', ['/pid', String(pid), '/T', '/F'])
-    else kill(-pid, 'SIGKILL')
-  } catch {
-    // Gone already.
+  if (platform === 'win32') {
+    run('taskkill', ['/pid', String(pid), '/T', '/F'])
+    return
+  }
+  for (const target of [-pid, pid]) {
+    try {
+      // The group; else (killed in the instant before it made its group) the process itself.
+      return kill(target, 'SIGKILL')
+    } catch {
+      // No such group, or gone already.
+    }
   }
 }
 
@@ -81,6 +87,10 @@ export function runProcess(
     child.on('error', error => {
       signal.removeEventListener('abort', onAbort)
       reject(error)
+    })
+    // Killed: settle once it is gone, without waiting for pipes a daemonized helper may hold open.
+    child.on('exit', () => {
+      if (signal.aborted) reject(signal.reason as Error)
     })
     child.on('close', (code, killedBy) => {
       signal.removeEventListener('abort', onAbort)
