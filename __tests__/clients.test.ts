@@ -4,10 +4,13 @@ import { delimiter, join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import * as exec from './fixtures/exec.js'
-import { NO_CLIENT_HELP, prepareLoginTarget, registryClient, releaseLoginTarget } from '../src/clients.js'
+import { noClientHelp, prepareLoginTarget, registryClient, releaseLoginTarget } from '../src/clients.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
-vi.mock('@actions/exec', () => import('./fixtures/exec.js'))
+vi.mock('../src/process.js', () => import('./fixtures/exec.js'))
+
+/** A signal that never aborts. */
+const LIVE = new AbortController().signal
 
 const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
 
@@ -57,9 +60,9 @@ describe('prepareLoginTarget', () => {
   it('names both clients when neither is on PATH', async () => {
     const notExecutable = exec.makeToolDir('docker', false)
     vi.stubEnv('PATH', notExecutable.dir)
-    await expect(prepareLoginTarget('default', env)).rejects.toThrow(NO_CLIENT_HELP)
+    await expect(prepareLoginTarget('default', env)).rejects.toThrow(noClientHelp())
     notExecutable.remove()
-    expect(NO_CLIENT_HELP).toMatch(/docker .*podman/)
+    expect(noClientHelp()).toMatch(/docker .*podman/)
   })
 
   it('with job, makes a private copy of the user’s config and exports it as DOCKER_CONFIG', async () => {
@@ -84,8 +87,8 @@ describe('prepareLoginTarget', () => {
 describe('registryClient', () => {
   it('runs docker with the job’s DOCKER_CONFIG, whatever the environment says', async () => {
     const client = registryClient({ client: 'docker', dockerConfig: '/tmp/job' }, { DOCKER_CONFIG: '/home/u/.docker' })
-    await client.login(HOST, 'AWS', 'pw')
-    await client.logout(HOST)
+    await client.login(HOST, 'AWS', 'pw', LIVE)
+    await client.logout(HOST, LIVE)
     const calls = exec.getExecOutput.mock.calls
     expect(calls.map(([command, args]) => [command, args?.[0]])).toEqual([
       ['docker', 'login'],
@@ -96,8 +99,8 @@ describe('registryClient', () => {
 
   it('runs podman with the target’s auth file', async () => {
     const client = registryClient({ client: 'podman', authFile: '/a/auth.json' }, {})
-    await client.login(HOST, 'AWS', 'pw')
-    await client.logout(HOST)
+    await client.login(HOST, 'AWS', 'pw', LIVE)
+    await client.logout(HOST, LIVE)
     expect(exec.getExecOutput.mock.calls.map(([command, args]) => [command, ...(args ?? [])].join(' '))).toEqual([
       `podman login --authfile /a/auth.json --username AWS --password-stdin ${HOST}`,
       `podman logout --authfile /a/auth.json ${HOST}`

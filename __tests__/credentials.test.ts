@@ -49,8 +49,8 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
 
 let dispose: () => void = () => undefined
 
-function resolve(given: Inputs, timeoutSeconds = 30) {
-  const made = callContext(given.retry, timeoutSeconds)
+function resolve(given: Inputs, timeoutSeconds = 30, timeout?: AbortSignal) {
+  const made = callContext(given.retry, timeoutSeconds, timeout)
   dispose = made.dispose
   return { context: made.context, credentials: resolveCredentials(given, made.context) }
 }
@@ -100,11 +100,11 @@ describe('resolveCredentials from the default chain', () => {
   })
 
   it('names the credential chain when the deadline passes while it is still looking', async () => {
-    vi.useFakeTimers()
     chain.provider = () => new Promise(() => undefined)
-    const { context, credentials } = resolve(inputs(), 2)
+    const timeout = new AbortController()
+    const { context, credentials } = resolve(inputs(), 2, timeout.signal)
     const settled = context.deadline.race(credentials).catch((caught: unknown) => caught)
-    await vi.advanceTimersByTimeAsync(2000)
+    timeout.abort()
     expect(((await settled) as Error).message).toMatch(
       /^Timed out after 2 s \(timeout-seconds\) while waiting for the AWS SDK credential chain\./
     )

@@ -1,21 +1,19 @@
-import { delimiter } from 'node:path'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import * as exec from './fixtures/exec.js'
-import {
-  classifyLoginFailure,
-  DOCKER_MISSING_HELP,
-  dockerLogin,
-  dockerLogout,
-  dockerMessage,
-  dockerOnPath
-} from '../src/docker.js'
+import { classifyLoginFailure, dockerMissingHelp, dockerLogin, dockerLogout, dockerMessage } from '../src/docker.js'
 import { ActionError } from '../src/errors.js'
 import { isThrottling, isTransient, ThrottlingError, TransientError } from '../src/retry.js'
 import { PASSWORD } from './fixtures/aws.js'
 
+/** A signal that never aborts. */
+const LIVE = new AbortController().signal
+
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
-vi.mock('@actions/exec', () => import('./fixtures/exec.js'))
+vi.mock('../src/process.js', () => import('./fixtures/exec.js'))
 
 const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
 const UNENCRYPTED =
@@ -24,6 +22,7 @@ const UNENCRYPTED =
   'https://docs.docker.com/engine/reference/commandline/login/#credential-stores\n'
 
 beforeEach(() => {
+  vi.unstubAllEnvs()
   core.resetCore()
   exec.resetExec()
 })
@@ -33,7 +32,7 @@ function expectStartsWith(text: string, prefix: string): void {
 }
 
 async function loginError(env: Record<string, string | undefined> = {}): Promise<Error> {
-  const error = await dockerLogin(HOST, 'AWS', PASSWORD, env).catch((caught: unknown) => caught)
+  const error = await dockerLogin(HOST, 'AWS', PASSWORD, env, LIVE).catch((caught: unknown) => caught)
   expect(error).toBeInstanceOf(Error)
   expect((error as Error).message).not.toContain(PASSWORD)
   return error as Error
@@ -41,15 +40,20 @@ async function loginError(env: Record<string, string | undefined> = {}): Promise
 
 describe('dockerLogin', () => {
   it('passes the password on stdin only, silently, with the given environment', async () => {
-    await dockerLogin(HOST, 'AWS', PASSWORD, { PATH: '/usr/bin', HTTPS_PROXY: 'http://proxy:3128', UNSET: undefined })
+    await dockerLogin(
+      HOST,
+      'AWS',
+      PASSWORD,
+      { PATH: '/usr/bin', HTTPS_PROXY: 'http://proxy:3128', UNSET: undefined },
+      LIVE
+    )
     expect(exec.getExecOutput).toHaveBeenCalledExactlyOnceWith(
       'docker',
       ['login', '--username', 'AWS', '--password-stdin', HOST],
       {
         input: Buffer.from(PASSWORD),
-        env: { PATH: '/usr/bin', HTTPS_PROXY: 'http://proxy:3128' },
-        silent: true,
-        ignoreReturnCode: true
+        env: { PATH: '/usr/bin', HTTPS_PROXY: 'http://proxy:3128', UNSET: undefined },
+        signal: LIVE
       }
     )
     expect(exec.stdinOf(0)).toBe(PASSWORD)
@@ -59,7 +63,7 @@ describe('dockerLogin', () => {
 
   it('succeeds quietly when docker says Login Succeeded', async () => {
     exec.answerDocker(() => ({ exitCode: 0, stdout: 'Login Succeeded\n', stderr: UNENCRYPTED }))
-    await expect(dockerLogin(HOST, 'AWS', PASSWORD, {})).resolves.toBeUndefined()
+    await expect(dockerLogin(HOST, 'AWS', PASSWORD, {}, LIVE)).resolves.toBeUndefined()
     expect(core.info).not.toHaveBeenCalled()
     expect(core.warning).not.toHaveBeenCalled()
     expect(core.printed().join('\n')).not.toContain(PASSWORD)
@@ -105,8 +109,7 @@ describe('dockerLogin', () => {
 
   it.each([
     `Error response from daemon: login attempt to https://${HOST}/v2/ failed with status: 400 Bad Request`,
-    'Error: Cannot perform an interactive login from a non TTY device',
-    'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?'
+    'Error: Cannot perform an interactive login from a non TTY device'
   ])('throws an ActionError quoting docker, without blaming the credentials, for %s', async stderr => {
     exec.answerDocker(() => ({ exitCode: 1, stdout: '', stderr: `${stderr}\n` }))
     const error = await loginError()
@@ -126,13 +129,11 @@ describe('dockerLogin', () => {
   })
 
   it('explains how to install docker when it is not on PATH', async () => {
-    exec.answerDocker(
-      () => new Error('Unable to locate executable file: docker. Please verify either the file path exists or ...')
-    )
+    exec.answerDocker(() => exec.enoent())
     const error = await loginError()
     expect(error).toBeInstanceOf(ActionError)
-    expect(error.message).toBe(DOCKER_MISSING_HELP)
-    expect(DOCKER_MISSING_HELP).toMatch(/^docker is not on PATH\./)
+    expect(error.message).toBe(dockerMissingHelp())
+    expect(dockerMissingHelp()).toMatch(/^docker is not on PATH\./)
   })
 
   it('quotes any other failure to start docker', async () => {
@@ -144,8 +145,87 @@ describe('dockerLogin', () => {
 
   it('logs docker output at debug level only, without the password', async () => {
     exec.answerDocker(() => ({ exitCode: 0, stdout: 'Login Succeeded\n', stderr: UNENCRYPTED }))
-    await dockerLogin(HOST, 'AWS', PASSWORD, {})
+    await dockerLogin(HOST, 'AWS', PASSWORD, {}, LIVE)
     expect(core.debug).toHaveBeenCalledExactlyOnceWith(`docker login ${HOST}: exit 0; Login Succeeded`)
+  })
+})
+
+describe('dockerLogin: local failures are not the registry refusing', () => {
+  function configWith(content: object): { DOCKER_CONFIG: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'ecr-login-config-'))
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(content))
+    return { DOCKER_CONFIG: dir }
+  }
+
+  it.each([
+    'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+    'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: ' +
+      'Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.47/info": dial unix /var/run/docker.sock: connect: permission denied',
+    'error during connect: Get "http://%2F%2F.%2Fpipe%2Fdocker_engine/v1.47/info": open //./pipe/docker_engine: ' +
+      'The system cannot find the file specified.'
+  ])('says docker cannot reach its daemon, and how to fix it, for %s', async stderr => {
+    exec.answerDocker(() => ({ exitCode: 1, stdout: '', stderr: `${stderr}\n` }))
+    const error = await loginError()
+    expect(isTransient(error)).toBe(false)
+    expect(error.message).toBe(
+      `docker login to ${HOST} failed: docker cannot reach its daemon (${stderr}). Start the Docker daemon, ` +
+        "give the runner's user access to its socket (e.g. add it to the docker group), or point DOCKER_HOST " +
+        'at a daemon that runs.'
+    )
+    expect(error.message).not.toContain('refused the credentials')
+  })
+
+  it('names a credential helper that is not installed', async () => {
+    const env = configWith({ credsStore: 'desktop' })
+    exec.answerDocker(() => ({
+      exitCode: 1,
+      stdout: '',
+      stderr:
+        'Error saving credentials: error storing credentials - err: exec: "docker-credential-desktop": ' +
+        'executable file not found in $PATH, out: ``\n'
+    }))
+    const error = await loginError(env)
+    expect(error.message).toContain(
+      `${env.DOCKER_CONFIG}/config.json names the credential helper docker-credential-desktop ("credsStore" or ` +
+        `"credHelpers"), which is not on PATH: install it, or remove it from ${env.DOCKER_CONFIG}/config.json.`
+    )
+  })
+
+  it('names the failing helper from the config, for the host or the default store', async () => {
+    exec.answerDocker(() => ({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'Error saving credentials: error storing credentials - err: exit status 1, out: `permission denied`\n'
+    }))
+    const byHost = await loginError(configWith({ credsStore: 'pass', credHelpers: { [HOST]: 'secretservice' } }))
+    expect(byHost.message).toContain('its credential helper docker-credential-secretservice (named in')
+    expect(byHost.message).not.toContain('refused the credentials')
+    const byDefault = await loginError(configWith({ credsStore: 'pass' }))
+    expect(byDefault.message).toContain('its credential helper docker-credential-pass (named in')
+  })
+
+  it('says config.json is not writable when no helper is configured', async () => {
+    const env = configWith({})
+    exec.answerDocker(() => ({
+      exitCode: 1,
+      stdout: '',
+      stderr: `Error saving credentials: open ${env.DOCKER_CONFIG}/config.json123: permission denied\n`
+    }))
+    expect((await loginError(env)).message).toContain(
+      `docker could not save the credentials in ${env.DOCKER_CONFIG}/config.json: check that the runner's user may write it.`
+    )
+  })
+
+  it("explains wincred's size limit and how to use a config without credsStore", async () => {
+    exec.answerDocker(() => ({
+      exitCode: 1,
+      stdout: '',
+      stderr:
+        'Error saving credentials: error storing credentials - err: exit status 1, out: `The stub received bad data.`\n'
+    }))
+    const message = (await loginError(configWith({ credsStore: 'wincred' }))).message
+    expect(message).toContain("wincred's 2,560-byte limit")
+    expect(message).toContain('Use a docker config without "credsStore"')
   })
 })
 
@@ -181,7 +261,26 @@ describe('classifyLoginFailure', () => {
     ['no basic auth credentials', 'refused'],
     ['received unexpected HTTP status: 503 Service Unavailable', 'transient'],
     ['toomanyrequests: 429 Too Many Requests', 'transient'],
-    ['Cannot connect to the Docker daemon', 'failed']
+    ['Cannot connect to the Docker daemon', 'daemon'],
+    [
+      'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: ' +
+        'Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.47/info": dial unix /var/run/docker.sock: connect: permission denied',
+      'daemon'
+    ],
+    [
+      'Error saving credentials: error storing credentials - err: exit status 1, out: `permission denied`',
+      'credential-store'
+    ],
+    ['Error saving credentials: open /home/runner/.docker/config.json1234: permission denied', 'credential-store'],
+    [
+      'error getting credentials - err: exec: "docker-credential-desktop": executable file not found in $PATH, out: ``',
+      'credential-store'
+    ],
+    [
+      'Error saving credentials: error storing credentials - err: exit status 1, out: `The stub received bad data.`',
+      'credential-store'
+    ],
+    ['open /home/runner/.docker/config.json: permission denied', 'failed']
   ])('classifies %j as %s', (stderr, kind) => {
     expect(classifyLoginFailure('', `${stderr}\n`, 1)).toEqual({ message: stderr, kind })
   })
@@ -203,25 +302,24 @@ describe('dockerLogin under a registry 429', () => {
 
 describe('dockerLogout', () => {
   it('runs docker logout for the host, silently, without stdin', async () => {
-    await expect(dockerLogout(HOST, { PATH: '/usr/bin', GONE: undefined })).resolves.toBeUndefined()
+    await expect(dockerLogout(HOST, { PATH: '/usr/bin', GONE: undefined }, LIVE)).resolves.toBeUndefined()
     expect(exec.getExecOutput).toHaveBeenCalledExactlyOnceWith('docker', ['logout', HOST], {
       input: undefined,
-      env: { PATH: '/usr/bin' },
-      silent: true,
-      ignoreReturnCode: true
+      env: { PATH: '/usr/bin', GONE: undefined },
+      signal: LIVE
     })
   })
 
   it("returns docker's message when the logout fails", async () => {
     exec.answerDocker(() => ({ exitCode: 1, stdout: '', stderr: `Not logged in to ${HOST}\n` }))
-    await expect(dockerLogout(HOST, {})).resolves.toBe(`Not logged in to ${HOST}`)
+    await expect(dockerLogout(HOST, {}, LIVE)).resolves.toBe(`Not logged in to ${HOST}`)
     exec.answerDocker(() => ({ exitCode: 2, stdout: '', stderr: '' }))
-    await expect(dockerLogout(HOST, {})).resolves.toBe('exit code 2')
+    await expect(dockerLogout(HOST, {}, LIVE)).resolves.toBe('exit code 2')
   })
 
   it('throws the missing-docker help when docker is not on PATH', async () => {
-    exec.answerDocker(() => new Error('Unable to locate executable file: docker.'))
-    await expect(dockerLogout(HOST, {})).rejects.toThrow(DOCKER_MISSING_HELP)
+    exec.answerDocker(() => exec.enoent())
+    await expect(dockerLogout(HOST, {}, LIVE)).rejects.toThrow(dockerMissingHelp())
   })
 })
 
@@ -240,27 +338,14 @@ describe('dockerMessage', () => {
   })
 })
 
-describe('dockerOnPath', () => {
-  it('finds an executable docker in a PATH directory', () => {
-    const docker = exec.makeDockerDir()
-    try {
-      expect(dockerOnPath({ PATH: docker.dir })).toBe(true)
-      expect(dockerOnPath({ PATH: ['', '/nonexistent/bin', docker.dir].join(delimiter) })).toBe(true)
-    } finally {
-      docker.remove()
-    }
-  })
-
-  it('does not count a docker file that is not executable', () => {
-    const docker = exec.makeDockerDir(false)
-    try {
-      expect(dockerOnPath({ PATH: docker.dir })).toBe(false)
-    } finally {
-      docker.remove()
-    }
-  })
-
-  it.each([{ PATH: '' }, {}, { PATH: '/nonexistent/bin' }])('is false for %j', env => {
-    expect(dockerOnPath(env)).toBe(false)
+describe('dockerMissingHelp', () => {
+  it.each([
+    ['linux', 'GitHub-hosted Ubuntu runners have it'],
+    ['darwin', "GitHub's macOS runners come without Docker"],
+    ['win32', 'install Docker (docker.exe)']
+  ] as const)('on %s says how to get docker there', (platform, advice) => {
+    const help = dockerMissingHelp(platform)
+    expect(help).toMatch(/^docker is not on PATH\./)
+    expect(help).toContain(advice)
   })
 })

@@ -1,3 +1,4 @@
+import type * as ActionsCore from '@actions/core'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import { InputError } from '../src/errors.js'
@@ -58,6 +59,32 @@ describe('readInputs: defaults', () => {
   it('passes http-proxy through as given', () => {
     expect(read({ 'aws-region': 'eu-west-1', 'http-proxy': 'http://proxy:3128' }).httpProxy).toBe('http://proxy:3128')
   })
+})
+
+describe('readInputs: booleans, as core.getBooleanInput reads them', () => {
+  // The real @actions/core (this file mocks it): our reader must accept and refuse exactly what it does.
+  it.each(['true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'yes', 'no', 'on', '1', '0', 'tRUE', 'y', ' true '])(
+    '%j: the same answer as core.getBooleanInput',
+    async value => {
+      const actual = await vi.importActual<typeof ActionsCore>('@actions/core')
+      vi.stubEnv('INPUT_LOGOUT', value)
+      let expected: boolean | 'refused'
+      try {
+        expected = actual.getBooleanInput('logout')
+      } catch {
+        expected = 'refused'
+      }
+      vi.unstubAllEnvs()
+      let ours: boolean | 'refused'
+      try {
+        ours = read({ 'aws-region': 'eu-west-1', logout: value.trim() }).logout
+      } catch (error) {
+        expect((error as Error).message).toBe(`logout: '${value.trim()}' is not a boolean. Use true or false.`)
+        ours = 'refused'
+      }
+      expect(ours).toBe(expected)
+    }
+  )
 })
 
 describe('readInputs: booleans', () => {

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import * as core from './fixtures/core.js'
 import * as exec from './fixtures/exec.js'
 import { NO_CREDENTIALS_HELP } from '../src/credentials.js'
-import { NO_CLIENT_HELP } from '../src/clients.js'
+import { noClientHelp } from '../src/clients.js'
 import type { InputName } from '../src/inputs.js'
 import { run } from '../src/main.js'
 import { MISSING_TOKEN_HELP } from '../src/oidc.js'
@@ -27,7 +27,7 @@ import {
 import { startTokenServer, tokenAnswer } from './fixtures/token-server.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
-vi.mock('@actions/exec', () => import('./fixtures/exec.js'))
+vi.mock('../src/process.js', () => import('./fixtures/exec.js'))
 
 const ecr = mockClient(ECRClient)
 const ecrPublic = mockClient(ECRPUBLICClient)
@@ -111,7 +111,7 @@ beforeEach(() => {
 })
 
 afterEach(() => {
-  // Whatever happened, no secret reached the log or docker's command line, and docker ran silently.
+  // Whatever happened, no secret reached the log or docker's command line, and docker ran under the deadline.
   for (const line of core.printed()) {
     for (const secret of [...issued, ENV_CREDENTIALS.secretAccessKey, ENV_CREDENTIALS.sessionToken]) {
       expect(line).not.toContain(secret)
@@ -119,7 +119,7 @@ afterEach(() => {
   }
   for (const [, args, options] of exec.getExecOutput.mock.calls) {
     for (const secret of issued) expect(args?.join(' ')).not.toContain(secret)
-    expect(options?.silent).toBe(true)
+    expect(options?.signal).toBeInstanceOf(AbortSignal)
   }
   vi.useRealTimers()
 })
@@ -132,7 +132,7 @@ describe('run: logging in', () => {
     expect(exec.getExecOutput).toHaveBeenCalledExactlyOnceWith(
       'docker',
       ['login', '--username', 'AWS', '--password-stdin', EU_A],
-      expect.objectContaining({ input: Buffer.from(passwordFor(EU_A)), silent: true, ignoreReturnCode: true })
+      expect.objectContaining({ input: Buffer.from(passwordFor(EU_A)), signal: expect.any(AbortSignal) as AbortSignal })
     )
     expect(exec.stdinOf(0)).toBe(passwordFor(EU_A))
     expect(core.outputs()).toEqual({
@@ -229,14 +229,17 @@ describe('run: logging in', () => {
     expect(starts).toHaveLength(3)
     for (const start of starts) {
       const host = String(core.timeline[start].args.at(-1))
-      const saves = core.timeline.slice(0, start).filter(event => event.what === 'saveState')
+      const saves = core.timeline
+        .slice(0, start)
+        .filter(event => event.what === 'saveState' && event.args[0] === 'registries')
       const last = saves.at(-1)
       expect(last?.args[0]).toBe('registries')
       expect(JSON.parse(String(last?.args[1]))).toContain(host)
     }
-    const firstSaved = core.timeline.find(event => event.what === 'saveState')
-    expect(JSON.parse(String(firstSaved?.args[1]))).toEqual([dockerLogins()[0]])
-    expect(JSON.parse(String(core.saveState.mock.lastCall?.[1]))).toEqual(dockerLogins())
+    const saved = core.saveState.mock.calls.filter(([name]) => name === 'registries')
+    expect(JSON.parse(String(saved[0][1]))).toEqual([dockerLogins()[0]])
+    expect(JSON.parse(String(saved.at(-1)?.[1]))).toEqual(dockerLogins())
+    expect(core.saveState).toHaveBeenCalledWith('logout-timeout-seconds', '120')
   })
 
   it.each([[{ logout: 'false' }], [{ 'skip-logout': 'true' }]])(
@@ -316,7 +319,7 @@ describe('run: logging in', () => {
         event.what === 'info' &&
         event.args[0] === 'Using proxy http://ci:***@proxy.internal:3128 (from http-proxy); not for 169.254.169.254'
     )
-    expect(masked).toBe(0)
+    expect(core.timeline.slice(0, masked).every(event => event.what === 'setSecret')).toBe(true)
     expect(shown).toBeGreaterThan(masked)
     expect(core.printed().join('\n')).not.toContain('pr0xy-pa55')
     const env = exec.getExecOutput.mock.calls[0][2]?.env
@@ -447,7 +450,7 @@ describe('run: failures', () => {
     } finally {
       empty.remove()
     }
-    expect(failedWith()).toBe(NO_CLIENT_HELP)
+    expect(failedWith()).toBe(noClientHelp())
     expect(ecr.calls()).toHaveLength(0)
     expect(core.setSecret).not.toHaveBeenCalled()
     expect(exec.getExecOutput).not.toHaveBeenCalled()
@@ -542,24 +545,56 @@ describe('run: failures', () => {
     expect(exec.getExecOutput).not.toHaveBeenCalled()
   })
 
-  it('names the docker login it was waiting for when timeout-seconds passes, and ends the process', async () => {
+  it('names the docker login it was waiting for when timeout-seconds passes, starts nothing after, and ends the process', async () => {
     const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never)
-    // On timeout main kills the step's child processes; here that would be the test runner's.
-    const kill = vi.spyOn(process, 'kill').mockImplementation(() => true)
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
-    exec.answerDocker(() => new Promise(() => undefined))
-    stubInputs({ registries: EU_A, 'timeout-seconds': '1' })
+    // The deadline's clock (AbortSignal.timeout), run by the test: it passes once docker has started.
+    const timeout = new AbortController()
+    const clock = vi.spyOn(AbortSignal, 'timeout').mockReturnValue(timeout.signal)
+    exec.answerDocker(hangUntilAborted)
+    stubInputs({ registries: [EU_A, US_A].join(','), 'timeout-seconds': '1' })
     const running = run()
     await vi.waitFor(() => expect(exec.getExecOutput).toHaveBeenCalled(), { interval: 1, timeout: 2000 })
-    await vi.advanceTimersByTimeAsync(1000)
+    expect(clock).toHaveBeenCalledWith(1000)
+    timeout.abort(new DOMException('timed out', 'TimeoutError'))
     await running
     expect(failedWith()).toBe(
       `Timed out after 1 s (timeout-seconds) while waiting for docker login to ${EU_A}. Check the network path ` +
         `to it, or raise 'timeout-seconds'.`
     )
-    expect(exit).not.toHaveBeenCalled()
-    for (const [, signal] of kill.mock.calls) expect(signal).toBe('SIGKILL')
-    await vi.advanceTimersByTimeAsync(200)
+    // The login queued behind the stalled one never started; main waited for the stalled one to die.
+    expect(dockerLogins()).toEqual([EU_A])
+    // When run returned, the stalled docker run had ended.
+    expect(core.timeline.filter(event => event.what === 'exec:end')).toHaveLength(1)
+    expect(exec.processesSettled).toHaveBeenCalled()
+    await new Promise(resolve => setTimeout(resolve, 250))
     expect(exit).toHaveBeenCalledTimes(1)
+    // The queued login never began, not even later: it was not announced to the post step.
+    expect(dockerLogins()).toEqual([EU_A])
+    expect(JSON.parse(String(core.getState('registries')))).toEqual([EU_A])
   })
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'when the run is cancelled (%s), stops the docker login in flight, starts no other and fails naming it',
+    async signal => {
+      vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never)
+      const listeners = process.listenerCount(signal)
+      exec.answerDocker(hangUntilAborted)
+      stubInputs({ registries: [EU_A, US_A].join(',') })
+      const running = run()
+      await vi.waitFor(() => expect(exec.getExecOutput).toHaveBeenCalled(), { interval: 1, timeout: 2000 })
+      process.emit(signal, signal)
+      await running
+      expect(failedWith()).toBe(`The run was cancelled (${signal}) while waiting for docker login to ${EU_A}.`)
+      expect(dockerLogins()).toEqual([EU_A])
+      expect(process.listenerCount(signal)).toBe(listeners)
+    }
+  )
 })
+
+/** A docker run that never answers: it ends only when its signal aborts, as the real one is killed. */
+function hangUntilAborted(_args: string[], options: { signal: AbortSignal } | undefined): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (options?.signal.aborted) reject(options.signal.reason as Error)
+    options?.signal.addEventListener('abort', () => reject(options.signal.reason as Error), { once: true })
+  })
+}

@@ -6,10 +6,12 @@ import { defaultAuthFile, podmanLogin, podmanLogout } from '../src/podman.js'
 import { TransientError } from '../src/retry.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
-vi.mock('@actions/exec', () => import('./fixtures/exec.js'))
+vi.mock('../src/process.js', () => import('./fixtures/exec.js'))
 
 const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
 const AUTH_FILE = '/run/user/1001/containers/auth.json'
+/** A signal that never aborts. */
+const LIVE = new AbortController().signal
 
 beforeEach(() => {
   core.resetCore()
@@ -28,11 +30,11 @@ describe('defaultAuthFile', () => {
 
 describe('podmanLogin', () => {
   it('logs in with an explicit --authfile and the password on stdin only', async () => {
-    await podmanLogin(HOST, 'AWS', 's3cret-password', AUTH_FILE, { PATH: '/usr/bin', UNSET: undefined })
+    await podmanLogin(HOST, 'AWS', 's3cret-password', AUTH_FILE, { PATH: '/usr/bin', UNSET: undefined }, LIVE)
     expect(exec.getExecOutput).toHaveBeenCalledExactlyOnceWith(
       'podman',
       ['login', '--authfile', AUTH_FILE, '--username', 'AWS', '--password-stdin', HOST],
-      expect.objectContaining({ silent: true, ignoreReturnCode: true, env: { PATH: '/usr/bin' } })
+      expect.objectContaining({ env: { PATH: '/usr/bin', UNSET: undefined }, signal: LIVE })
     )
     expect(exec.stdinOf(0)).toBe('s3cret-password')
   })
@@ -52,7 +54,7 @@ describe('podmanLogin', () => {
     ['Error: open /ro/auth.json: read-only file system', ActionError, /failed: Error: open \/ro\/auth.json/]
   ])('classifies %j', async (stderr, kind, message) => {
     exec.answerDocker(() => ({ exitCode: 125, stderr }))
-    const error = await podmanLogin(HOST, 'AWS', 'pw', AUTH_FILE, {}).catch((caught: unknown) => caught)
+    const error = await podmanLogin(HOST, 'AWS', 'pw', AUTH_FILE, {}, LIVE).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(kind)
     if (kind === ActionError) expect(error).not.toBeInstanceOf(TransientError)
     expect((error as Error).message).toMatch(message)
@@ -61,9 +63,9 @@ describe('podmanLogin', () => {
 
 describe('podmanLogout', () => {
   it('logs out of the same auth file and returns podman’s message when it fails', async () => {
-    expect(await podmanLogout(HOST, AUTH_FILE, {})).toBeUndefined()
+    expect(await podmanLogout(HOST, AUTH_FILE, {}, LIVE)).toBeUndefined()
     expect(exec.getExecOutput.mock.calls[0].slice(0, 2)).toEqual(['podman', ['logout', '--authfile', AUTH_FILE, HOST]])
     exec.answerDocker(() => ({ exitCode: 125, stderr: `Error: not logged into ${HOST}\n` }))
-    expect(await podmanLogout(HOST, AUTH_FILE, {})).toBe(`Error: not logged into ${HOST}`)
+    expect(await podmanLogout(HOST, AUTH_FILE, {}, LIVE)).toBe(`Error: not logged into ${HOST}`)
   })
 })

@@ -1,7 +1,9 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import { describe, expect, it } from 'vitest'
-import { createAgents, proxyEnvironment, proxySecrets, redactProxyUrl, resolveProxy } from '../src/proxy.js'
+import { InputError } from '../src/errors.js'
+import { createAgents, proxyEnvironment, redactProxyUrl, resolveProxy } from '../src/proxy.js'
+import { proxyValueSecrets } from '../src/secrets.js'
 
 describe('resolveProxy', () => {
   it.each([
@@ -50,7 +52,6 @@ describe('resolveProxy', () => {
       'HTTPS_PROXY'
     ],
     ['an https:// scheme kept', '', { https_proxy: 'https://proxy:443' }, 'https://proxy:443', 'https_proxy'],
-    ['a socks scheme kept', 'socks5://proxy:1080', {}, 'socks5://proxy:1080', 'http-proxy'],
     ['a variable trimmed', '', { HTTPS_PROXY: ' http://proxy:3128 \n' }, 'http://proxy:3128', 'HTTPS_PROXY']
   ])('takes %s', (_label, input, env, url, source) => {
     expect(resolveProxy(input || undefined, env)).toEqual({ url, source, noProxy: undefined })
@@ -75,24 +76,30 @@ describe('resolveProxy', () => {
   })
 })
 
-describe('proxySecrets', () => {
+describe('resolveProxy: a URL Node would refuse', () => {
   it.each([
-    ['http://user:s3cret@proxy:3128', ['s3cret']],
-    ['http://user:p%40ss%20word@proxy:3128', ['p%40ss%20word', 'p@ss word']],
-    ['http://user:p@ss@proxy:3128', ['p%40ss', 'p@ss']],
-    ['http://user:p%zz@proxy:3128', ['p%zz']],
-    ['http://user:100%@proxy:3128', ['100%']]
-  ])('gives the password of %s as written and decoded', (url, secrets) => {
-    expect(proxySecrets({ url })).toEqual(secrets)
+    ['http://ci:s3cret@proxy.internal:99999', 'http-proxy', 'http://***@proxy.internal:99999', 'cannot be parsed'],
+    ['http://ci:s3cret@[bad', 'http-proxy', 'http://***@[bad', 'cannot be parsed'],
+    ['socks5://ci:s3cret@proxy:1080', 'http-proxy', 'socks5://***@proxy:1080', 'scheme is not http or https']
+  ])('refuses %s naming %s, without the password', (url, source, shown, problem) => {
+    const error = (() => {
+      try {
+        resolveProxy(url, {})
+      } catch (caught) {
+        return caught as Error
+      }
+      throw new Error('no error')
+    })()
+    expect(error).toBeInstanceOf(InputError)
+    expect(error.message).toContain(`${source}: '${shown}' is not a proxy URL: it`)
+    expect(error.message).toContain(problem)
+    expect(error.message).not.toContain('s3cret')
   })
 
-  it.each([
-    [undefined, 'no proxy'],
-    ['http://proxy:3128', 'no user info'],
-    ['http://user@proxy:3128', 'a user without a password'],
-    ['http://user:pw@proxy:99999', 'an unparseable URL']
-  ])('gives nothing for %s (%s)', (url, label) => {
-    expect(proxySecrets({ url }), label).toEqual([])
+  it('names the variable the bad URL came from', () => {
+    expect(() => resolveProxy(undefined, { HTTPS_PROXY: 'http://u:pw-xyz@host:70000' })).toThrow(
+      "HTTPS_PROXY: 'http://***@host:70000' is not a proxy URL"
+    )
   })
 })
 
@@ -111,7 +118,7 @@ describe('redactProxyUrl', () => {
 
   it('never shows a password, in any of its forms', () => {
     for (const url of ['http://u:hunter2@p:1', 'http://u:hunter2%21@p:1/', 'socks5://u:hunter2@p:1080']) {
-      for (const secret of proxySecrets({ url })) expect(redactProxyUrl(url)).not.toContain(secret)
+      for (const secret of proxyValueSecrets(url)) expect(redactProxyUrl(url)).not.toContain(secret)
     }
   })
 })

@@ -7,7 +7,6 @@ import * as core from './fixtures/core.js'
 import { ActionError } from '../src/errors.js'
 import {
   backoffDelay,
-  Deadline,
   isThrottling,
   isTransient,
   type RetryPolicy,
@@ -17,9 +16,18 @@ import {
   TransientError,
   withRetry
 } from '../src/retry.js'
+import { Deadline } from '../src/deadline.js'
 import { awsError, stsError } from './fixtures/aws.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
+
+/** A deadline whose timeout is a timer, so that vi's fake clock drives it (AbortSignal.timeout is not faked). */
+function fakeTimedDeadline(seconds: number): Deadline {
+  const timeout = new AbortController()
+  const timer = setTimeout(() => timeout.abort(new Error('timeout')), seconds * 1000)
+  ;(timer as { unref?: () => void }).unref?.()
+  return new Deadline(seconds, undefined, timeout.signal)
+}
 
 const $metadata = { httpStatusCode: 400, requestId: 'req-0001', attempts: 1, totalRetryDelay: 0 }
 
@@ -286,7 +294,7 @@ describe('backoffDelay', () => {
 
 describe('withRetry', () => {
   function setup(policy: RetryPolicy, timeoutSeconds = 30) {
-    const deadline = new Deadline(timeoutSeconds)
+    const deadline = fakeTimedDeadline(timeoutSeconds)
     return { deadline, options: { policy, deadline } }
   }
 
@@ -296,12 +304,11 @@ describe('withRetry', () => {
     await expect(withRetry('ECR GetAuthorizationToken in eu-west-1', call, options)).resolves.toBe('token')
     expect(call).toHaveBeenCalledTimes(1)
     expect(core.info).not.toHaveBeenCalled()
-    deadline.clear()
   })
 
   it('retries transient failures with full-jitter backoff until one succeeds', async () => {
     vi.useFakeTimers()
-    const { deadline, options } = setup({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000 })
+    const { options } = setup({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000 })
     const call = vi
       .fn<() => Promise<string>>()
       .mockRejectedValueOnce(awsError('ServiceUnavailableException', 'Service Unavailable', 503))
@@ -324,21 +331,19 @@ describe('withRetry', () => {
       'ECR GetAuthorizationToken in eu-west-1 failed (Service Unavailable); retrying in 0.1 s (attempt 2 of 5)',
       'ECR GetAuthorizationToken in eu-west-1 failed (connect ECONNRESET 52.94.0.1:443); retrying in 0.1 s (attempt 3 of 5)'
     ])
-    deadline.clear()
   })
 
   it('fails at once on a non-transient error, with that error', async () => {
-    const { deadline, options } = setup({ maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 })
+    const { options } = setup({ maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 })
     const denied = awsError('AccessDeniedException', 'not authorized')
     const call = vi.fn(() => Promise.reject(denied))
     await expect(withRetry('ECR GetAuthorizationToken in eu-west-1', call, options)).rejects.toBe(denied)
     expect(call).toHaveBeenCalledTimes(1)
     expect(core.info).not.toHaveBeenCalled()
-    deadline.clear()
   })
 
   it('gives up after maxAttempts, naming the call, the last error and retry-max-attempts', async () => {
-    const { deadline, options } = setup({ maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 })
+    const { options } = setup({ maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 })
     const last = awsError('ServiceUnavailableException', 'Service Unavailable', 503)
     const call = vi
       .fn<() => Promise<never>>()
@@ -355,30 +360,28 @@ describe('withRetry', () => {
         "Service Unavailable. It may be throttled or unavailable; try again later, or raise 'retry-max-attempts'."
     )
     expect((error as ActionError).cause).toBe(last)
-    deadline.clear()
   })
 
   it('tries once when retry-max-attempts is 1', async () => {
-    const { deadline, options } = setup({ maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 })
+    const { options } = setup({ maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 })
     const call = vi.fn(() => Promise.reject(new TransientError('docker login to x: 503 Service Unavailable')))
     await expect(withRetry('docker login to x', call, options)).rejects.toThrow(
       /^docker login to x failed 1 time\(s\) with a transient error/
     )
     expect(call).toHaveBeenCalledTimes(1)
-    deadline.clear()
   })
 
   it('uses the classification it is given', async () => {
-    const { deadline, options } = setup({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 })
+    const { options } = setup({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 })
     const call = vi.fn<() => Promise<string>>().mockRejectedValueOnce(new Error('odd')).mockResolvedValue('ok')
     await expect(withRetry('x', call, { ...options, isTransient: () => true })).resolves.toBe('ok')
     expect(call).toHaveBeenCalledTimes(2)
-    deadline.clear()
   })
 
   it('stops retrying when the deadline passes during the backoff', async () => {
     vi.useFakeTimers()
-    const { deadline, options } = setup({ maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, 2)
+    const deadline = fakeTimedDeadline(2)
+    const options = { policy: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, deadline }
     const call = vi.fn(() => Promise.reject(withStatus(503)))
     const result = deadline.race(
       withRetry('ECR GetAuthorizationToken in eu-west-1', call, { ...options, random: () => 1 })
@@ -396,12 +399,17 @@ describe('withRetry', () => {
 
   it('does not call again once the deadline has aborted the call', async () => {
     vi.useFakeTimers()
-    const { options } = setup({ maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 }, 1)
+    const timeout = new AbortController()
+    const options = {
+      policy: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 },
+      deadline: new Deadline(1, undefined, timeout.signal)
+    }
     const call = vi.fn(
       (signal: AbortSignal) =>
         new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(withCode('ECONNRESET'))))
     )
     const settled = withRetry('docker login to x', call, options).catch((error: unknown) => error)
+    timeout.abort()
     await vi.advanceTimersByTimeAsync(1000)
     expect(await settled).toMatchObject({ code: 'ECONNRESET' })
     expect(call).toHaveBeenCalledTimes(1)
@@ -427,13 +435,12 @@ describe('withRetry under throttling', () => {
   /** withRetry on a call throttled `n` times, then answered; the fake clock runs for `ms`. */
   async function throttledThenThrough(n: number, random: number, ms: number) {
     vi.useFakeTimers()
-    const deadline = new Deadline(600)
+    const deadline = fakeTimedDeadline(600)
     const answers = Array.from({ length: n }, () => () => Promise.reject(rateExceeded()))
     const { call, at } = timedCall<string>(answers, () => Promise.resolve('token'))
     const result = withRetry(ECR, call, { policy, deadline, random: () => random })
     await vi.advanceTimersByTimeAsync(ms)
     await expect(result).resolves.toBe('token')
-    deadline.clear()
     return { call, at }
   }
 
@@ -461,7 +468,7 @@ describe('withRetry under throttling', () => {
 
   it("waits the answer's Retry-After before the next attempt", async () => {
     vi.useFakeTimers()
-    const deadline = new Deadline(120)
+    const deadline = fakeTimedDeadline(120)
     const { call, at } = timedCall<string>(
       [() => Promise.reject(new ThrottlingError('the token service answered HTTP 429', 7000))],
       () => Promise.resolve('token')
@@ -472,12 +479,11 @@ describe('withRetry under throttling', () => {
     await vi.advanceTimersByTimeAsync(1)
     await expect(result).resolves.toBe('token')
     expect(at).toEqual([0, 7000])
-    deadline.clear()
   })
 
   it('still gives up on other transient failures after retry-max-attempts, throttling in between', async () => {
     vi.useFakeTimers()
-    const deadline = new Deadline(120)
+    const deadline = fakeTimedDeadline(120)
     const unavailable = (): Promise<never> => Promise.reject(withStatus(503))
     const throttle = (): Promise<never> => Promise.reject(rateExceeded())
     const { call } = timedCall<string>(
@@ -492,12 +498,11 @@ describe('withRetry under throttling', () => {
       new RegExp(`^${ECR} failed 3 time\\(s\\) with a transient error, the last: HTTP 503\\.`)
     )
     expect(call).toHaveBeenCalledTimes(7)
-    deadline.clear()
   })
 
   it('names the throttling, and what to do about it, when the deadline passes', async () => {
     vi.useFakeTimers()
-    const deadline = new Deadline(30)
+    const deadline = fakeTimedDeadline(30)
     const { call } = timedCall<string>([], () => Promise.reject(rateExceeded()))
     const settled = deadline
       .race(withRetry(ECR, call, { policy, deadline, random: () => 0.5 }))
@@ -537,7 +542,7 @@ describe('withRetry under throttling', () => {
     server.close()
 
     vi.useFakeTimers()
-    const deadline = new Deadline(120)
+    const deadline = fakeTimedDeadline(120)
     const { call, at } = timedCall<string>([() => Promise.reject(answer)], () => Promise.resolve('token'))
     const result = withRetry(ECR, call, { policy, deadline, random: () => 0 })
     await vi.advanceTimersByTimeAsync(10_000)
@@ -545,78 +550,5 @@ describe('withRetry under throttling', () => {
     // 4 s, less the few ms between the answer and the fake clock taking over.
     expect(at[1]).toBeGreaterThan(3500)
     expect(at[1]).toBeLessThanOrEqual(4000)
-    deadline.clear()
-  })
-})
-
-describe('Deadline', () => {
-  it('names what was being waited for and timeout-seconds when it passes', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(5)
-    const pending = deadline.race(deadline.track('docker login to public.ecr.aws', () => new Promise(() => undefined)))
-    const settled = pending.catch((error: unknown) => error)
-    await vi.advanceTimersByTimeAsync(4999)
-    expect(deadline.signal.aborted).toBe(false)
-    await vi.advanceTimersByTimeAsync(1)
-    const error = await settled
-    expect(error).toBeInstanceOf(ActionError)
-    expect((error as ActionError).message).toBe(
-      'Timed out after 5 s (timeout-seconds) while waiting for docker login to public.ecr.aws. ' +
-        "Check the network path to it, or raise 'timeout-seconds'."
-    )
-    expect(deadline.signal.aborted).toBe(true)
-  })
-
-  it('names every call still waiting once, and not those that finished', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(1)
-    const never = (): Promise<never> => new Promise(() => undefined)
-    await deadline.track("GitHub's OIDC token request", () => Promise.resolve('token'))
-    void deadline.track('ECR GetAuthorizationToken in eu-west-1', never)
-    void deadline.track('ECR GetAuthorizationToken in eu-west-1', never)
-    void deadline.track('ECR Public GetAuthorizationToken in us-east-1', never)
-    const settled = deadline.expired.catch((error: unknown) => error)
-    await vi.advanceTimersByTimeAsync(1000)
-    expect((await settled) as Error).toHaveProperty(
-      'message',
-      'Timed out after 1 s (timeout-seconds) while waiting for ECR GetAuthorizationToken in eu-west-1, ' +
-        "ECR Public GetAuthorizationToken in us-east-1. Check the network path to it, or raise 'timeout-seconds'."
-    )
-  })
-
-  it('says "the next step" when nothing was waiting', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(1)
-    const settled = deadline.expired.catch((error: unknown) => error)
-    await vi.advanceTimersByTimeAsync(1000)
-    expect((await settled) as Error).toHaveProperty(
-      'message',
-      expect.stringContaining('while waiting for the next step.') as string
-    )
-  })
-
-  it('lets work that finishes in time through', async () => {
-    const deadline = new Deadline(30)
-    await expect(deadline.race(Promise.resolve('done'))).resolves.toBe('done')
-    await expect(deadline.race(Promise.reject(new Error('own failure')))).rejects.toThrow('own failure')
-    deadline.clear()
-  })
-
-  it('never fires once cleared', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(1)
-    deadline.clear()
-    await vi.advanceTimersByTimeAsync(10_000)
-    expect(deadline.signal.aborted).toBe(false)
-    expect(vi.getTimerCount()).toBe(0)
-  })
-
-  it('removes a tracked call from the waiting list when it fails', async () => {
-    vi.useFakeTimers()
-    const deadline = new Deadline(1)
-    await expect(deadline.track('docker login to x', () => Promise.reject(new Error('no')))).rejects.toThrow('no')
-    const settled = deadline.expired.catch((error: unknown) => error)
-    await vi.advanceTimersByTimeAsync(1000)
-    expect(((await settled) as Error).message).toContain('while waiting for the next step.')
   })
 })

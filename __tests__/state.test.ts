@@ -1,6 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import { registriesToLogOut, saveLoginTarget, savedLoginTarget, saveRegistriesToLogOut } from '../src/state.js'
+import {
+  DEFAULT_LOGOUT_TIMEOUT_SECONDS,
+  logoutTimeoutSeconds,
+  registriesToLogOut,
+  saveLoginTarget,
+  savedLoginTarget,
+  saveLogoutTimeout,
+  saveRegistriesToLogOut
+} from '../src/state.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 
@@ -60,18 +68,15 @@ describe('registriesToLogOut', () => {
     }
   )
 
-  it('still reads a comma-joined list after the JSON checks', () => {
-    core.presetState('registries', `${HOST_B}, ${HOST_A}\n`)
-    expect(registriesToLogOut()).toEqual([HOST_B, HOST_A])
+  it('reads nothing from a value our main step never writes', () => {
+    core.presetState('registries', `${HOST_A},${HOST_B}`)
+    expect(registriesToLogOut()).toEqual([])
   })
 
-  it.each([
-    [`${HOST_A},${HOST_B}`, [HOST_A, HOST_B]],
-    [` ${HOST_A} , ,${HOST_B},`, [HOST_A, HOST_B]],
-    [HOST_A, [HOST_A]]
-  ])('reads a comma-joined list %j as amazon-ecr-login saves it', (saved, hosts) => {
-    core.presetState('registries', saved)
-    expect(registriesToLogOut()).toEqual(hosts)
+  it('hands the logout bound to the post step, with a default when main saved none', () => {
+    expect(logoutTimeoutSeconds()).toBe(DEFAULT_LOGOUT_TIMEOUT_SECONDS)
+    saveLogoutTimeout(7)
+    expect(logoutTimeoutSeconds()).toBe(7)
   })
 })
 

@@ -5,18 +5,21 @@
 import * as core from '@actions/core'
 import { which } from '@actions/io'
 import { join } from 'node:path'
-import { dockerLogin, dockerLogout } from './docker.js'
+import { dockerInstallHelp, dockerLogin, dockerLogout } from './docker.js'
 import { ActionError, messageOf } from './errors.js'
 import type { DockerConfigMode } from './inputs.js'
 import { createJobDirectory, removeJobDirectory, seedDockerConfig, userDockerConfigDir } from './job-config.js'
 import { defaultAuthFile, podmanLogin, podmanLogout } from './podman.js'
 
-type Env = Record<string, string | undefined>
+import type { Env } from './types.js'
 
-export const NO_CLIENT_HELP =
-  'docker is not on PATH, and neither is podman. This action runs `docker login` (or `podman login` on a ' +
-  'runner with podman and no docker): GitHub-hosted Ubuntu runners have docker; on a self-hosted runner or ' +
-  'in a container job, install the Docker CLI (e.g. docker-ce-cli) or podman, or add it to PATH.'
+/** Why neither client can be found, and how to get docker on this kind of runner. */
+export function noClientHelp(platform: NodeJS.Platform = process.platform): string {
+  return (
+    'docker is not on PATH, and neither is podman. This action runs `docker login` (or `podman login` on a ' +
+    `runner with podman and no docker), so the runner needs one of them. ${dockerInstallHelp(platform)}`
+  )
+}
 
 /** Where the credentials go. Saved for the post step. */
 export interface LoginTarget {
@@ -29,10 +32,11 @@ export interface LoginTarget {
   jobDir?: string
 }
 
+/** Each call runs under `signal`: when it aborts, the client and what it started are killed. */
 export interface RegistryClient {
-  login(host: string, username: string, password: string): Promise<void>
+  login(host: string, username: string, password: string, signal: AbortSignal): Promise<void>
   /** Returns the client's message when the logout failed. */
-  logout(host: string): Promise<string | undefined>
+  logout(host: string, signal: AbortSignal): Promise<string | undefined>
 }
 
 /**
@@ -41,7 +45,7 @@ export interface RegistryClient {
  */
 export async function prepareLoginTarget(mode: DockerConfigMode, env: Env): Promise<LoginTarget> {
   const client = (await which('docker', false)) ? 'docker' : (await which('podman', false)) ? 'podman' : undefined
-  if (!client) throw new ActionError(NO_CLIENT_HELP)
+  if (!client) throw new ActionError(noClientHelp())
   if (mode === 'default') {
     if (client === 'docker') return { client }
     const authFile = defaultAuthFile(env)
@@ -66,14 +70,14 @@ export function registryClient(target: LoginTarget, env: Env): RegistryClient {
   if (target.client === 'podman' && target.authFile) {
     const authFile = target.authFile
     return {
-      login: (host, username, password) => podmanLogin(host, username, password, authFile, env),
-      logout: host => podmanLogout(host, authFile, env)
+      login: (host, username, password, signal) => podmanLogin(host, username, password, authFile, env, signal),
+      logout: (host, signal) => podmanLogout(host, authFile, env, signal)
     }
   }
   const dockerEnv = target.dockerConfig ? { ...env, DOCKER_CONFIG: target.dockerConfig } : env
   return {
-    login: (host, username, password) => dockerLogin(host, username, password, dockerEnv),
-    logout: host => dockerLogout(host, dockerEnv)
+    login: (host, username, password, signal) => dockerLogin(host, username, password, dockerEnv, signal),
+    logout: (host, signal) => dockerLogout(host, dockerEnv, signal)
   }
 }
 

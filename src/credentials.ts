@@ -3,10 +3,12 @@
 
 import * as core from '@actions/core'
 import { defaultProvider } from '@aws-sdk/credential-provider-node'
-import { type AwsCredentials, type CallContext, maskCredentials } from './aws.js'
+import { type CallContext, credentialChainConfig } from './aws-client.js'
 import { ActionError, messageOf } from './errors.js'
 import type { Inputs } from './inputs.js'
 import { oidcRequestFromEnv, requestIdToken } from './oidc.js'
+import { maskCredentials } from './secrets.js'
+import type { AwsCredentials } from './types.js'
 
 export const NO_CREDENTIALS_HELP =
   'No AWS credentials found. Either set role-to-assume (and give the job ' +
@@ -39,6 +41,7 @@ export function describeSource(credentials: object): string {
 /** Resolves credentials once for every client in the step; masks the secret parts. */
 export async function resolveCredentials(inputs: Inputs, context: CallContext): Promise<AwsCredentials> {
   const { webIdentity } = inputs
+  const stsRegion = inputs.region ?? inputs.registries[0].region
   if (webIdentity) {
     const request = oidcRequestFromEnv(process.env)
     core.info(`Assuming ${webIdentity.roleArn} with GitHub's OIDC token (audience ${webIdentity.audience})`)
@@ -47,13 +50,14 @@ export async function resolveCredentials(inputs: Inputs, context: CallContext): 
     stsModule.catch(() => undefined)
     const token = await requestIdToken(request, webIdentity.audience, context)
     const { assumeRoleWithWebIdentity } = await stsModule
-    const stsRegion = inputs.region ?? inputs.registries[0].region
     return assumeRoleWithWebIdentity(webIdentity, token, stsRegion, context)
   }
 
   let credentials: AwsCredentials
   try {
-    credentials = await context.deadline.track('the AWS SDK credential chain', () => defaultProvider()())
+    // The chain's own clients (STS, SSO) and metadata calls get the step's proxy and timeouts.
+    const chain = defaultProvider(credentialChainConfig(context, stsRegion))
+    credentials = await context.deadline.track('the AWS SDK credential chain', () => chain())
   } catch (error) {
     if ((error as { name?: string }).name === 'CredentialsProviderError') {
       throw new ActionError(NO_CREDENTIALS_HELP, { cause: error })

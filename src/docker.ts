@@ -1,42 +1,55 @@
 // `docker login` and `docker logout`. The password goes to stdin only: never argv, never a log line.
+// Every run is under an abort signal: at the deadline, or when the run is cancelled, docker and
+// the credential helpers it started are killed (src/process.ts).
 
 import * as core from '@actions/core'
-import * as exec from '@actions/exec'
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { ActionError, messageOf } from './errors.js'
+import { runProcess } from './process.js'
 import { ThrottlingError, TransientError } from './retry.js'
+import type { Env } from './types.js'
 
-export const DOCKER_MISSING_HELP =
-  'docker is not on PATH. This action runs `docker login`, so the runner needs the Docker CLI: ' +
-  'GitHub-hosted Ubuntu runners have it; on a self-hosted runner or in a container job, install it ' +
-  '(e.g. docker-ce-cli) or add it to PATH.'
+const INSTALL_HELP: Partial<Record<NodeJS.Platform, string>> = {
+  darwin:
+    "GitHub's macOS runners come without Docker: install a Docker CLI and a daemon before this step " +
+    '(e.g. `brew install docker colima && colima start`), or run the job on ubuntu-latest.',
+  win32: 'On Windows, install Docker (docker.exe) and add its folder to PATH; GitHub-hosted Windows runners have it.'
+}
 
-type Env = Record<string, string | undefined>
+/** How to get docker on this kind of runner. */
+export function dockerInstallHelp(platform: NodeJS.Platform = process.platform): string {
+  return (
+    INSTALL_HELP[platform] ??
+    'GitHub-hosted Ubuntu runners have it; on a self-hosted runner or in a container job, install it ' +
+      '(e.g. docker-ce-cli) or add it to PATH.'
+  )
+}
 
-/** Whether `docker` can be found, checked before any credentials are fetched. */
-export function dockerOnPath(env: Env = process.env): boolean {
-  const names = process.platform === 'win32' ? ['docker.exe', 'docker.cmd', 'docker'] : ['docker']
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue
-    for (const name of names) {
-      try {
-        accessSync(join(dir, name), constants.X_OK)
-        return true
-      } catch {
-        // not here
-      }
-    }
-  }
-  return false
+/** Why docker cannot be found, and how to get it on this kind of runner. */
+export function dockerMissingHelp(platform: NodeJS.Platform = process.platform): string {
+  return `docker is not on PATH. This action runs \`docker login\`, so the runner needs the Docker CLI. ${dockerInstallHelp(platform)}`
 }
 
 // A registry or network hiccup, worth another try; a 401 ("unauthorized") is not.
 const TRANSIENT_OUTPUT =
   /\b50[0234]\b|\b429\b|too many requests|internal server error|bad gateway|service unavailable|gateway time-?out|connection refused|connection reset|i\/o timeout|tls handshake timeout|timeout exceeded|temporary failure in name resolution|unexpected EOF|: EOF\b/i
 
-// The registry refused the credentials: retrying cannot help.
-const REFUSED_OUTPUT = /\b40[13]\b|unauthorized|forbidden|denied|authentication required|no basic auth credentials/i
+// The registry refused the credentials (401/403, or its `unauthorized:`/`denied:` error codes):
+// retrying cannot help. "permission denied" is the local system's word, not the registry's.
+const REFUSED_OUTPUT =
+  /\b40[13]\b|unauthorized|forbidden|(?<!permission )\bdenied: |authentication required|no basic auth credentials/i
+
+// docker could not reach its daemon, or may not use its socket.
+const DAEMON_OUTPUT =
+  /cannot connect to the docker daemon|permission denied while trying to connect to the docker (daemon|api)|is the docker daemon running|error during connect/i
+
+// docker's credential store (credsStore, credHelpers, or config.json itself) failed.
+const STORE_OUTPUT =
+  /error (getting|saving|storing|retrieving) credentials|docker-credential-[\w.-]+|the stub received bad data/i
+
+export type LoginFailureKind = 'refused' | 'daemon' | 'credential-store' | 'transient' | 'failed'
 
 /** The errors docker logs for each endpoint it tried before its final message. */
 function endpointErrors(output: string): string[] {
@@ -46,15 +59,18 @@ function endpointErrors(output: string): string[] {
 }
 
 /**
- * Why a login failed, and whether a retry may help. Docker tries https and, for registries it
- * deems insecure, http; a refusal from any endpoint is the answer, whatever the last one said.
+ * Why a login failed, by what the daemon, the credential store or the registry said. Local
+ * failures come first: their messages may hold words such as "denied". Docker tries https and, for
+ * registries it deems insecure, http; a refusal from any endpoint is the answer.
  */
 export function classifyLoginFailure(
   stdout: string,
   stderr: string,
   exitCode: number
-): { message: string; kind: 'refused' | 'transient' | 'failed' } {
+): { message: string; kind: LoginFailureKind } {
   const final = dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
+  if (DAEMON_OUTPUT.test(final)) return { message: final, kind: 'daemon' }
+  if (STORE_OUTPUT.test(final)) return { message: final, kind: 'credential-store' }
   const refusal = [...endpointErrors(stderr), final].find(message => REFUSED_OUTPUT.test(message))
   if (refusal) return { message: refusal, kind: 'refused' }
   return { message: final, kind: TRANSIENT_OUTPUT.test(final) ? 'transient' : 'failed' }
@@ -73,69 +89,116 @@ export function dockerMessage(output: string): string {
     .join(' ')
 }
 
-function definedEnv(env: Env): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((pair): pair is [string, string] => pair[1] !== undefined))
+/** The docker config file docker uses with this environment. */
+export function dockerConfigFile(env: Env): string {
+  return join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json')
 }
 
-async function runDocker(args: string[], env: Env, input?: string) {
+/** The credential helper docker uses for `host`: named in its message, else in its config. */
+export function credentialStoreOf(host: string, message: string, env: Env): string | undefined {
+  const named = /docker-credential-([\w.-]+)/.exec(message)?.[1]
+  if (named) return named
   try {
-    return await exec.getExecOutput('docker', args, {
+    const config = JSON.parse(readFileSync(dockerConfigFile(env), 'utf8')) as {
+      credsStore?: string
+      credHelpers?: Record<string, string>
+    }
+    return config.credHelpers?.[host] ?? config.credsStore
+  } catch {
+    return undefined
+  }
+}
+
+function credentialStoreHelp(host: string, message: string, env: Env): string {
+  const config = dockerConfigFile(env)
+  const store = credentialStoreOf(host, message, env)
+  if (/the stub received bad data/i.test(message)) {
+    return (
+      `Windows' credential manager (docker-credential-wincred) cannot hold ECR's password: it is longer than ` +
+      `wincred's 2,560-byte limit. Use a docker config without "credsStore": for example, before this step, ` +
+      `set DOCKER_CONFIG to a new folder (e.g. $RUNNER_TEMP/docker) holding a config.json of {}.`
+    )
+  }
+  if (!store) {
+    return `docker could not save the credentials in ${config}: check that the runner's user may write it.`
+  }
+  if (/not found|no such file|executable file/i.test(message)) {
+    return (
+      `${config} names the credential helper docker-credential-${store} ("credsStore" or "credHelpers"), ` +
+      `which is not on PATH: install it, or remove it from ${config}.`
+    )
+  }
+  return (
+    `its credential helper docker-credential-${store} (named in ${config}) failed: check that it works for ` +
+    `this user (a keyring or keychain may be locked, or need a prompt no job can answer), or remove it from ${config}.`
+  )
+}
+
+function dockerError(args: string[], error: unknown): never {
+  if ((error as { code?: string }).code === 'ENOENT') throw new ActionError(dockerMissingHelp(), { cause: error })
+  throw new ActionError(`docker ${args[0]} could not run: ${messageOf(error)}`, { cause: error })
+}
+
+async function runDocker(args: string[], env: Env, signal: AbortSignal, input?: string) {
+  try {
+    return await runProcess('docker', args, {
       input: input === undefined ? undefined : Buffer.from(input),
-      env: definedEnv(env),
-      silent: true,
-      ignoreReturnCode: true
+      env,
+      signal
     })
   } catch (error) {
-    // @actions/exec throws when it cannot find or start the executable.
-    if (/unable to locate executable/i.test(messageOf(error)))
-      throw new ActionError(DOCKER_MISSING_HELP, { cause: error })
-    throw new ActionError(`docker ${args[0]} could not run: ${messageOf(error)}`, { cause: error })
+    // The deadline passed or the run was cancelled: the caller says so, naming what it waited for.
+    if (signal.aborted) throw error
+    dockerError(args, error)
   }
 }
 
 /** One `docker login` attempt. Throws TransientError when a retry may succeed. */
-export async function dockerLogin(host: string, username: string, password: string, env: Env): Promise<void> {
+export async function dockerLogin(
+  host: string,
+  username: string,
+  password: string,
+  env: Env,
+  signal: AbortSignal
+): Promise<void> {
   const { exitCode, stdout, stderr } = await runDocker(
     ['login', '--username', username, '--password-stdin', host],
     env,
+    signal,
     password
   )
   core.debug(`docker login ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
   if (exitCode === 0) return
   const { message, kind } = classifyLoginFailure(stdout, stderr, exitCode)
-  if (kind === 'transient') {
-    // A registry's 429 is throttling, even when docker's last word is about another endpoint it tried.
-    const throttled = [message, ...endpointErrors(stderr)].find(text => /\b429\b|too ?many ?requests/i.test(text))
-    if (throttled) throw new ThrottlingError(`docker login to ${host}: ${throttled}`)
-    throw new TransientError(`docker login to ${host}: ${message}`)
+  switch (kind) {
+    case 'transient': {
+      // A registry's 429 is throttling, even when docker's last word is about another endpoint it tried.
+      const throttled = [message, ...endpointErrors(stderr)].find(text => /\b429\b|too ?many ?requests/i.test(text))
+      if (throttled) throw new ThrottlingError(`docker login to ${host}: ${throttled}`)
+      throw new TransientError(`docker login to ${host}: ${message}`)
+    }
+    case 'refused':
+      throw new ActionError(
+        `docker login to ${host} was rejected: ${message}. The registry refused the credentials ECR issued: ` +
+          `check that ${host} is the registry you mean and that its account lets this principal in.`
+      )
+    case 'daemon':
+      throw new ActionError(
+        `docker login to ${host} failed: docker cannot reach its daemon (${message}). Start the Docker daemon, ` +
+          `give the runner's user access to its socket (e.g. add it to the docker group), or point DOCKER_HOST ` +
+          `at a daemon that runs.`
+      )
+    case 'credential-store':
+      throw new ActionError(`docker login to ${host} failed: ${message}. ${credentialStoreHelp(host, message, env)}`)
+    default:
+      throw new ActionError(`docker login to ${host} failed: ${message}`)
   }
-  if (kind === 'failed') throw new ActionError(`docker login to ${host} failed: ${message}`)
-  throw new ActionError(
-    `docker login to ${host} was rejected: ${message}. The registry refused the credentials ECR issued: ` +
-      `check that ${host} is the registry you mean and that its account lets this principal in.`
-  )
 }
 
 /** `docker logout`; returns docker's message when it fails, for a warning. */
-export async function dockerLogout(host: string, env: Env): Promise<string | undefined> {
-  const { exitCode, stdout, stderr } = await runDocker(['logout', host], env)
+export async function dockerLogout(host: string, env: Env, signal: AbortSignal): Promise<string | undefined> {
+  const { exitCode, stdout, stderr } = await runDocker(['logout', host], env, signal)
   core.debug(`docker logout ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
   if (exitCode === 0) return undefined
   return dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
-}
-
-/**
- * Kills the docker processes still running when the step gives up (its deadline passed), so that
- * a late `docker login` cannot write credentials after the post step has logged out. Linux lists
- * a process's children in /proc; elsewhere the runner reaps them at the end of the job.
- */
-export function killDockerChildren(): void {
-  try {
-    for (const task of readdirSync(`/proc/${process.pid}/task`)) {
-      const children = readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8')
-      for (const pid of children.split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGKILL')
-    }
-  } catch {
-    // Not Linux, or the children are gone already.
-  }
 }

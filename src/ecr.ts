@@ -3,11 +3,13 @@
 
 import * as core from '@actions/core'
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
-import { awsErrorName, type AwsCredentials, type CallContext, clientConfig, describeAwsError } from './aws.js'
+import { type CallContext, clientConfig } from './aws-client.js'
+import { awsErrorName, describeAwsError } from './aws-errors.js'
 import { ActionError } from './errors.js'
 import { ECR_PUBLIC_HOST, type RegistryGroup } from './registries.js'
 import { withRetry } from './retry.js'
 import { decodeAuthorizationToken } from './token.js'
+import type { AwsCredentials } from './types.js'
 
 /** What `docker login` needs for one host. */
 export interface RegistryLogin {

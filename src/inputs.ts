@@ -4,6 +4,7 @@
 import * as core from '@actions/core'
 import { InputError } from './errors.js'
 import { DEFAULT_BACKOFF, type RetryPolicy } from './retry.js'
+import type { Env } from './types.js'
 import { isValidRegion, type Registry, selectRegistries, splitRegistryList } from './registries.js'
 
 /** The inputs action.yml declares; nothing else is read. */
@@ -51,7 +52,6 @@ export interface Inputs {
   dockerConfig: DockerConfigMode
 }
 
-type Env = Record<string, string | undefined>
 type GetInput = (name: InputName) => string
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/

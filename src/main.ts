@@ -1,18 +1,20 @@
 // The main step: inputs → credentials → ECR tokens → one `docker login` at a time.
 
 import * as core from '@actions/core'
-import type { CallContext } from './aws.js'
+import type { CallContext } from './aws-client.js'
 import { resolveCredentials } from './credentials.js'
 import { prepareLoginTarget, registryClient } from './clients.js'
-import { killDockerChildren } from './docker.js'
+import { Deadline } from './deadline.js'
 import { fetchRegistryLogins, type RegistryLogin } from './ecr.js'
 import { ActionError, messageOf } from './errors.js'
 import { type Inputs, readInputs } from './inputs.js'
 import { setLoginOutputs } from './outputs.js'
-import { createAgents, proxyEnvironment, proxySecrets, redactProxyUrl, resolveProxy } from './proxy.js'
+import { processesSettled } from './process.js'
+import { createAgents, proxyEnvironment, redactProxyUrl, resolveProxy } from './proxy.js'
 import { groupRegistries } from './registries.js'
-import { Deadline, withRetry } from './retry.js'
-import { saveLoginTarget, saveRegistriesToLogOut } from './state.js'
+import { withRetry } from './retry.js'
+import { maskProxyCredentials } from './secrets.js'
+import { saveLoginTarget, saveLogoutTimeout, saveRegistriesToLogOut } from './state.js'
 
 /** Runs tasks one at a time, in the order given: the docker CLI rewrites config.json without a lock. */
 class SerialQueue {
@@ -45,7 +47,6 @@ function failureMessage(failures: string[], loggedIn: RegistryLogin[]): string {
 
 async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   const proxy = resolveProxy(inputs.httpProxy, process.env)
-  for (const secret of proxySecrets(proxy)) core.setSecret(secret)
   if (proxy.url) {
     const bypass = proxy.noProxy ? `; not for ${proxy.noProxy}` : ''
     core.info(`Using proxy ${redactProxyUrl(proxy.url)} (from ${proxy.source})${bypass}`)
@@ -65,13 +66,16 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   const failures: string[] = []
 
   const logInOnce = async (login: RegistryLogin): Promise<void> => {
+    // A login queued behind a slow one must not start once the step has given up.
+    deadline.signal.throwIfAborted()
     if (inputs.logout) {
       toLogOut.push(login.host)
       saveRegistriesToLogOut(toLogOut)
+      saveLogoutTimeout(inputs.timeoutSeconds)
     }
     await withRetry(
       `${target.client} login to ${login.host}`,
-      () => client.login(login.host, login.username, login.password),
+      signal => client.login(login.host, login.username, login.password, signal),
       { policy: inputs.retry, deadline }
     )
     loggedIn.push(login)
@@ -105,20 +109,31 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   if (failures.length > 0) throw new ActionError(failureMessage(failures, loggedIn))
 }
 
+/** Aborts when the runner cancels the run: SIGINT, then SIGTERM if the step is still running. */
+function cancellation(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController()
+  const cancel = (name: NodeJS.Signals): void => controller.abort(new ActionError(`The run was cancelled (${name})`))
+  process.on('SIGINT', cancel).on('SIGTERM', cancel)
+  const dispose = (): void => void process.off('SIGINT', cancel).off('SIGTERM', cancel)
+  return { signal: controller.signal, dispose }
+}
+
 export async function run(): Promise<void> {
+  const cancelled = cancellation()
   let deadline: Deadline | undefined
   try {
     const inputs = readInputs()
-    deadline = new Deadline(inputs.timeoutSeconds)
+    // Before anything can print: a proxy password, whatever shape the URL has.
+    maskProxyCredentials(inputs.httpProxy, process.env)
+    deadline = new Deadline(inputs.timeoutSeconds, cancelled.signal)
     await deadline.race(logIn(inputs, deadline))
   } catch (error) {
     core.setFailed(messageOf(error))
-    if (deadline?.signal.aborted) {
-      // Whatever still waits (a docker child, a socket) must not hold the job past its deadline.
-      killDockerChildren()
-      setTimeout(() => process.exit(), 200).unref()
-    }
   } finally {
-    deadline?.clear()
+    // The deadline or a cancel killed every docker run still going; none may write after we return.
+    await processesSettled()
+    cancelled.dispose()
+    // A socket or the credential chain may still hold the event loop: the step is over.
+    if (deadline?.signal.aborted) setTimeout(() => process.exit(), 200).unref()
   }
 }

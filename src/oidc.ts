@@ -5,8 +5,9 @@ import * as core from '@actions/core'
 import * as http from 'node:http'
 import * as https from 'node:https'
 import { ActionError, messageOf } from './errors.js'
-import { type Agents, PROXY_REFUSED_HELP } from './proxy.js'
-import type { CallContext } from './aws.js'
+import { type CallContext, REQUEST_TIMEOUT_MS } from './aws-client.js'
+import type { Agents } from './proxy.js'
+import { PROXY_REFUSED_HELP } from './proxy-help.js'
 import { retryAfterMs, ThrottlingError, TransientError, withRetry } from './retry.js'
 
 export const MISSING_TOKEN_HELP =
@@ -56,14 +57,14 @@ function get(
   const transport = url.protocol === 'http:' ? http : https
   const agent = url.protocol === 'http:' ? agents.http : agents.https
   return new Promise((resolve, reject) => {
-    const request = transport.get(url, { headers, agent, signal, timeout: 8000 }, response => {
+    const request = transport.get(url, { headers, agent, signal, timeout: REQUEST_TIMEOUT_MS }, response => {
       let body = ''
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => (body += chunk))
       response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }))
       response.on('error', reject)
     })
-    request.on('timeout', () => request.destroy(new TransientError('no answer within 8 s')))
+    request.on('timeout', () => request.destroy(new TransientError(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)))
     request.on('error', reject)
   })
 }

@@ -3,14 +3,14 @@
 // rewrites it keeping only `auths` and `credHelpers`. The password goes to stdin only.
 
 import * as core from '@actions/core'
-import * as exec from '@actions/exec'
 import { ActionError, messageOf } from './errors.js'
+import { runProcess } from './process.js'
 import { TransientError } from './retry.js'
-
-type Env = Record<string, string | undefined>
+import type { Env } from './types.js'
 
 // podman's words for a refused password ("invalid username/password", "401 Unauthorized").
-const REFUSED = /invalid username\/password|unauthorized|\b40[13]\b|authentication required|denied/i
+// "permission denied" is the local system's word, not the registry's.
+const REFUSED = /invalid username\/password|unauthorized|\b40[13]\b|authentication required|(?<!permission )\bdenied\b/i
 // A registry or network hiccup, worth another try.
 const TRANSIENT =
   /\b50[0234]\b|\b429\b|too many requests|connection refused|connection reset|i\/o timeout|tls handshake timeout|timeout exceeded|temporary failure in name resolution|unexpected EOF|: EOF\b/i
@@ -30,19 +30,16 @@ function podmanMessage(output: string): string {
     .join(' ')
 }
 
-function definedEnv(env: Env): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((pair): pair is [string, string] => pair[1] !== undefined))
-}
-
-async function runPodman(args: string[], env: Env, input?: string) {
+async function runPodman(args: string[], env: Env, signal: AbortSignal, input?: string) {
   try {
-    return await exec.getExecOutput('podman', args, {
+    return await runProcess('podman', args, {
       input: input === undefined ? undefined : Buffer.from(input),
-      env: definedEnv(env),
-      silent: true,
-      ignoreReturnCode: true
+      env,
+      signal
     })
   } catch (error) {
+    // The deadline passed or the run was cancelled: the caller says so, naming what it waited for.
+    if (signal.aborted) throw error
     throw new ActionError(`podman ${args[0]} could not run: ${messageOf(error)}`, { cause: error })
   }
 }
@@ -53,11 +50,13 @@ export async function podmanLogin(
   username: string,
   password: string,
   authFile: string,
-  env: Env
+  env: Env,
+  signal: AbortSignal
 ): Promise<void> {
   const { exitCode, stdout, stderr } = await runPodman(
     ['login', '--authfile', authFile, '--username', username, '--password-stdin', host],
     env,
+    signal,
     password
   )
   const message = podmanMessage(stderr) || podmanMessage(stdout) || `exit code ${exitCode}`
@@ -74,8 +73,13 @@ export async function podmanLogin(
 }
 
 /** `podman logout` from `authFile`; returns podman's message when it fails, for a warning. */
-export async function podmanLogout(host: string, authFile: string, env: Env): Promise<string | undefined> {
-  const { exitCode, stdout, stderr } = await runPodman(['logout', '--authfile', authFile, host], env)
+export async function podmanLogout(
+  host: string,
+  authFile: string,
+  env: Env,
+  signal: AbortSignal
+): Promise<string | undefined> {
+  const { exitCode, stdout, stderr } = await runPodman(['logout', '--authfile', authFile, host], env, signal)
   const message = podmanMessage(stderr) || podmanMessage(stdout) || `exit code ${exitCode}`
   core.debug(`podman logout ${host}: exit ${exitCode}; ${message}`)
   return exitCode === 0 ? undefined : message

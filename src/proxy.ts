@@ -3,6 +3,9 @@
 
 import * as http from 'node:http'
 import * as https from 'node:https'
+import { InputError } from './errors.js'
+import { hideUserInfo, percentDecoded, proxyUserInfo } from './secrets.js'
+import type { Env } from './types.js'
 
 export interface ProxyConfig {
   /** The proxy for HTTPS requests, or undefined for none. */
@@ -12,15 +15,6 @@ export interface ProxyConfig {
   /** Hosts that bypass the proxy, as NO_PROXY spells them. */
   noProxy?: string
 }
-
-type Env = Record<string, string | undefined>
-
-const CHECK_PROXY_CREDENTIALS = 'check the user name and password in http-proxy or HTTPS_PROXY'
-
-export const PROXY_REFUSED_HELP = `the proxy refused the request (HTTP 407 Proxy Authentication Required): ${CHECK_PROXY_CREDENTIALS}`
-
-/** For an answer that may be a proxy's refusal in disguise (some proxies answer 401). */
-export const MAYBE_PROXY_REFUSED_HELP = `if a proxy is in the way, the proxy refused the request: ${CHECK_PROXY_CREDENTIALS}`
 
 function firstSet(env: Env, names: readonly string[]): [string, string] | undefined {
   for (const name of names) {
@@ -39,26 +33,36 @@ export function resolveProxy(httpProxyInput: string | undefined, env: Env): Prox
   const fromEnv = firstSet(env, ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'])
   const [source, url] = httpProxyInput ? ['http-proxy', httpProxyInput] : (fromEnv ?? [])
   if (!url) return { noProxy }
-  return { url: /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`, source, noProxy }
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`
+  checkProxyUrl(withScheme, source!)
+  return { url: withScheme, source, noProxy }
 }
 
-/** The proxy URL's password, as written and decoded, which must be masked before anything prints. */
-export function proxySecrets(proxy: ProxyConfig): string[] {
-  if (!proxy.url) return []
-  let password: string
+/**
+ * Refuses a proxy URL that Node would refuse later, in words that never quote its user info
+ * (some Node 24 releases print the whole URL, password included, in their own error).
+ */
+function checkProxyUrl(url: string, source: string): void {
+  let problem: string | undefined
   try {
-    password = new URL(proxy.url).password
+    const parsed = new URL(url)
+    const written = proxyUserInfo(url)
+    const read = parsed.password ? `${parsed.username}:${parsed.password}` : parsed.username
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') problem = `its scheme is not http or https`
+    else if (!parsed.hostname) problem = 'it names no host'
+    // Else a password with a stray `/`, `#` or `?` would be sent as part of a path, and logged.
+    else if (written !== undefined && percentDecoded(written) !== percentDecoded(read)) {
+      problem = 'its user name and password cannot be read as written (percent-encode @ : / # ? in them)'
+    }
   } catch {
-    return []
+    problem = 'it cannot be parsed (check the port and any special characters, which must be percent-encoded)'
   }
-  if (!password) return []
-  let decoded = password
-  try {
-    decoded = decodeURIComponent(password)
-  } catch {
-    // A stray `%` that is no escape: the password is as written.
+  if (problem) {
+    throw new InputError(
+      `${source}: '${hideUserInfo(url)}' is not a proxy URL: ${problem}. ` +
+        `Use http://host:port or http://user:password@host:port.`
+    )
   }
-  return [...new Set([password, decoded])]
 }
 
 /** The proxy URL without its password, for the log. */

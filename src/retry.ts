@@ -1,9 +1,11 @@
 // Retries for transient failures only, with full-jitter exponential backoff, all under one
-// deadline for the whole main step. A bad configuration fails on its first answer.
+// deadline for the whole main step (src/deadline.ts). A bad configuration fails on its first answer.
 
 import * as core from '@actions/core'
 import { getRetryAfterHint, isThrottlingError, isTransientError } from '@smithy/core/retry'
+import type { Deadline } from './deadline.js'
 import { ActionError, messageOf } from './errors.js'
+import type { ErrorShape } from './types.js'
 
 /** A failure worth another try: the caller's own calls (OIDC, docker) throw it to say so. */
 export class TransientError extends Error {
@@ -50,19 +52,6 @@ type SdkError = Parameters<typeof isTransientError>[0]
 const MORE_TRANSIENT_NAMES = new Set(['IDPCommunicationError'])
 const MORE_TRANSIENT_CODES = new Set(['ECONNABORTED', 'ENETDOWN', 'UND_ERR_SOCKET'])
 
-interface ErrorShape {
-  name?: string
-  // The error code on the wire: the SDK's STS errors have it as well as a name (name
-  // InvalidIdentityTokenException, Code InvalidIdentityToken).
-  Code?: string
-  code?: string
-  message?: string
-  $retryable?: unknown
-  $metadata?: { httpStatusCode?: number }
-  $response?: unknown
-  cause?: unknown
-}
-
 function shapeOf(error: unknown): ErrorShape | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const shape = error as ErrorShape
@@ -101,58 +90,6 @@ export function isTransient(error: unknown, depth = 0): boolean {
   const invalidToken = names.some(name => name === 'InvalidIdentityToken' || name === 'InvalidIdentityTokenException')
   if (invalidToken && /verification key/i.test(shape.message ?? '')) return true
   return shape.cause !== undefined && shape.cause !== error && depth < 10 && isTransient(shape.cause, depth + 1)
-}
-
-/**
- * A deadline for the whole main step. Every remote call registers what it waits for, so that
- * the timeout message can name it.
- */
-export class Deadline {
-  readonly signal: AbortSignal
-  /** Rejects with the timeout message when the deadline passes; never resolves. */
-  readonly expired: Promise<never>
-  private readonly controller = new AbortController()
-  private readonly waiting = new Map<number, string>()
-  private nextId = 0
-  private timer: NodeJS.Timeout | undefined
-
-  constructor(readonly timeoutSeconds: number) {
-    this.signal = this.controller.signal
-    this.expired = new Promise<never>((_resolve, reject) => {
-      this.timer = setTimeout(() => {
-        const what = [...new Set(this.waiting.values())].join(', ') || 'the next step'
-        reject(
-          new ActionError(
-            `Timed out after ${timeoutSeconds} s (timeout-seconds) while waiting for ${what}. ` +
-              `Check the network path to it, or raise 'timeout-seconds'.`
-          )
-        )
-        this.controller.abort()
-      }, timeoutSeconds * 1000)
-    })
-    // Nobody may be listening when it fires after the work finished.
-    this.expired.catch(() => undefined)
-  }
-
-  /** Runs `work`, naming it as what the step waits for until it settles. */
-  async track<T>(what: string, work: () => Promise<T>): Promise<T> {
-    const id = this.nextId++
-    this.waiting.set(id, what)
-    try {
-      return await work()
-    } finally {
-      this.waiting.delete(id)
-    }
-  }
-
-  /** Runs `work` but gives up when the deadline passes. */
-  race<T>(work: Promise<T>): Promise<T> {
-    return Promise.race([work, this.expired])
-  }
-
-  clear(): void {
-    clearTimeout(this.timer)
-  }
 }
 
 /** Time for the retry loop: the real clock by default; a virtual one in the matrix simulation. */
@@ -253,6 +190,8 @@ export async function withRetry<T>(
       ? what
       : `${what}, throttled ${throttled} time(s) over ${seconds(clock.now() - throttledSince)} (${THROTTLING_HELP})`
   for (;;) {
+    // Nothing starts once the step has given up.
+    deadline.signal.throwIfAborted()
     try {
       const result = await deadline.track(waitingFor(), () => call(deadline.signal))
       if (throttled > 0) {

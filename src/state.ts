@@ -1,9 +1,14 @@
-// What the main step hands to the post step. Every key is declared here, once.
+// What the main step hands to the post step. Every key is declared here, once; only our own main
+// step writes them.
 
 import * as core from '@actions/core'
 import type { LoginTarget } from './clients.js'
 
 const REGISTRIES_TO_LOG_OUT = 'registries'
+const LOGOUT_TIMEOUT = 'logout-timeout-seconds'
+
+/** The post step's bound when main saved none. */
+export const DEFAULT_LOGOUT_TIMEOUT_SECONDS = 120
 
 /**
  * Records the hosts the post step must log out of. Saved again before each login starts, so a
@@ -17,19 +22,22 @@ export function saveRegistriesToLogOut(hosts: readonly string[]): void {
 export function registriesToLogOut(): string[] {
   const saved = core.getState(REGISTRIES_TO_LOG_OUT)
   if (!saved) return []
-  if (saved.startsWith('[') || saved.startsWith('{')) {
-    try {
-      const hosts: unknown = JSON.parse(saved)
-      return Array.isArray(hosts) ? hosts.filter((host): host is string => typeof host === 'string' && host !== '') : []
-    } catch {
-      return []
-    }
+  try {
+    const hosts: unknown = JSON.parse(saved)
+    return Array.isArray(hosts) ? hosts.filter((host): host is string => typeof host === 'string' && host !== '') : []
+  } catch {
+    return []
   }
-  // A hand-made or older state: a comma-joined list, as amazon-ecr-login saves it.
-  return saved
-    .split(',')
-    .map(host => host.trim())
-    .filter(Boolean)
+}
+
+/** The bound of the whole post step: the main step's timeout-seconds. */
+export function saveLogoutTimeout(seconds: number): void {
+  core.saveState(LOGOUT_TIMEOUT, String(seconds))
+}
+
+export function logoutTimeoutSeconds(): number {
+  const seconds = Number(core.getState(LOGOUT_TIMEOUT))
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_LOGOUT_TIMEOUT_SECONDS
 }
 
 // Which client logged in and where its credentials went (docker-config: job, podman). Absent for

@@ -3,18 +3,14 @@
 
 import * as core from '@actions/core'
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
-import {
-  awsErrorName,
-  type AwsCredentials,
-  type CallContext,
-  clientConfig,
-  describeAwsError,
-  maskCredentials
-} from './aws.js'
+import { type CallContext, clientConfig } from './aws-client.js'
+import { awsErrorName, describeAwsError } from './aws-errors.js'
 import { ActionError } from './errors.js'
 import type { WebIdentitySettings } from './inputs.js'
 import { decodeClaims, type TokenClaims } from './oidc.js'
 import { withRetry } from './retry.js'
+import { maskCredentials } from './secrets.js'
+import type { AwsCredentials } from './types.js'
 
 function claimsText(claims: TokenClaims | undefined): string {
   if (!claims) return 'the token has no readable claims'

@@ -1,7 +1,8 @@
 // A real forward proxy (tinyproxy): the OIDC, STS and ECR requests and docker's logins go
 // through it when configured (tunnels to AWS's own host names, or plain requests to a custom
 // endpoint), NO_PROXY hosts bypass it, and its password never reaches the log.
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HOSTS, REPO_ROOT, ROLE_ARN, useHarness } from './support/harness.js'
 
@@ -123,10 +124,30 @@ describe('through a forward proxy', () => {
     expect(main.exitCode).toBe(1)
     // tinyproxy answers 401 where the standard says 407; either way the message points at the proxy.
     expect(main.log).toContain(
-      'Error: ECR GetAuthorizationToken in eu-west-1 failed (an answer that is not from AWS (HTTP 401); if a proxy ' +
+      'Error: ECR GetAuthorizationToken in eu-west-1 failed (an answer that is not from AWS (HTTP 401, text/html); if a proxy ' +
         'is in the way, the proxy refused the request: check the user name and password in http-proxy or HTTPS_PROXY).'
     )
     expect(main.log).not.toContain('wrong-password')
+    await job.finish()
+  })
+
+  it("the default chain's own STS call (a web identity token file, as on EKS) goes through http-proxy", async () => {
+    const tokenFile = join(h.peers.dir, `web-identity-${process.pid}.jwt`)
+    writeFileSync(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJla3MifQ.c2ln')
+    const job = h.job({
+      env: { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: ROLE_ARN, AWS_REGION: 'eu-west-1' }
+    })
+    const awsBefore = h.aws.calls.length
+    let exitCode = -1
+    const requests = await proxied(h.peers.proxy.logFile, async () => {
+      exitCode = (await job.uses(REPO_ROOT, { registries: HOSTS.euA, 'http-proxy': h.peers.proxy.url })).exitCode
+    })
+    expect(exitCode, job.log).toBe(0)
+    expect(job.log).toContain('Using AWS credentials from a web identity token file')
+    expect(h.aws.since(awsBefore).map(call => call.service)).toEqual(['sts', 'ecr'])
+    // Both the chain's STS call and ECR's went through the proxy.
+    expect(requests).toContain('CONNECT sts.eu-west-1.amazonaws.com:443')
+    expect(requests).toContain('CONNECT api.ecr.eu-west-1.amazonaws.com:443')
     await job.finish()
   })
 })

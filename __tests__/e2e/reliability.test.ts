@@ -1,6 +1,10 @@
 // Faults injected in front of every peer (OIDC, STS, ECR, the registry): transient ones are
 // retried until the step succeeds; persistent ones and stalls fail in bounded time with a message.
-import { afterEach, describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleepFor } from 'node:timers/promises'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { awsErrorBody } from './support/aws-front.js'
 import { type Fault, times } from './support/faults.js'
 import {
@@ -21,6 +25,19 @@ afterEach(() => {
   h.oidc.faults.clear()
   registry.faults.clear()
 })
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? sleepFor(ms) : Promise.resolve()
+}
+
+/** Whether `pid` still runs (a zombie waiting for its reaper does not). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
 
 const THROTTLED_ECR = awsErrorBody('ecr', 'ThrottlingException', 'Rate exceeded')
 const THROTTLED_STS = awsErrorBody('sts', 'Throttling', 'Rate exceeded')
@@ -120,6 +137,30 @@ describe('persistent faults fail in bounded time with a clear message', () => {
     await expectCleanAfterPost(job)
   })
 
+  it('a docker logout that hangs is stopped: post warns and exits 0 within its bound', async () => {
+    const job = h.job({ ambient: true })
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA, 'timeout-seconds': '2' })
+    expect(main.exitCode, job.log).toBe(0)
+    // A docker whose logout never returns, as with a credential helper waiting for a locked keyring.
+    const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
+    const bin = join(job.dir, 'hanging-bin')
+    const pidFile = join(job.dir, 'hanging-logout.pid')
+    mkdirSync(bin, { recursive: true })
+    writeFileSync(
+      join(bin, 'docker'),
+      `#!/bin/sh\nif [ "$1" = logout ]; then sleep 300 & echo $! > '${pidFile}'; wait; fi\nexec ${realDocker} "$@"\n`,
+      { mode: 0o755 }
+    )
+    const posts = await job.finish({ PATH: `${bin}:${process.env.PATH}` })
+    expect(posts.map(post => post.exitCode)).toEqual([0])
+    expect(posts[0].durationMs).toBeLessThan(5_000)
+    expect(posts[0].log).toContain(
+      `Warning: Could not log out of ${HOSTS.euA}: docker logout gave no answer within 2 s and was stopped`
+    )
+    const helper = Number(readFileSync(pidFile, 'utf8'))
+    expect(running(helper)).toBe(false)
+  })
+
   it('one region refusing fails that call only; the other region’s host is logged in, then out', async () => {
     h.aws.faults.add(
       call => call.service === 'ecr' && call.region === 'us-east-1',
@@ -149,16 +190,59 @@ describe.each(DOCKER_PATHS)('a registry that keeps failing or stalls ($name)', (
     await expectCleanAfterPost(job)
   })
 
-  it('a docker login stalled past the deadline is killed, and post leaves nothing behind', async () => {
-    registry.faults.add(request => request.path === '/v2/', [{ kind: 'stall', ms: 15_000 }])
-    const job = h.job({ ambient: true, daemon })
-    const main = await job.uses(REPO_ROOT, { registries: [HOSTS.euA, HOSTS.faulty].join(','), 'timeout-seconds': '3' })
-    expect(main.exitCode).toBe(1)
-    expect(main.log).toContain(
-      `Error: Timed out after 3 s (timeout-seconds) while waiting for docker login to ${HOSTS.faulty}.`
+  // Both in one test, so that the suite waits for the end of one stall, not two.
+  it('a docker login stalled past the deadline, and one in a cancelled run (SIGINT, then SIGTERM), are killed: nothing is written after post, even once the stall ends', async () => {
+    const STALL_MS = 6_000
+    registry.faults.add(
+      request => request.path === '/v2/',
+      [
+        { kind: 'stall', ms: STALL_MS },
+        { kind: 'stall', ms: STALL_MS }
+      ]
     )
-    expect(main.durationMs).toBeLessThan(6_000)
-    expect(JSON.parse(main.state.registries ?? '[]')).toEqual([HOSTS.euA, HOSTS.faulty])
-    await expectCleanAfterPost(job)
+    const started = Date.now()
+    const before = registry.requests.length
+
+    const timedOut = h.job({ ambient: true, daemon })
+    const timedOutMain = timedOut.uses(REPO_ROOT, {
+      registries: [HOSTS.euA, HOSTS.faulty].join(','),
+      'timeout-seconds': '2'
+    })
+    let cancelledPid: number | undefined
+    const cancelled = h.job({ ambient: true, daemon, onStepStart: pid => (cancelledPid ??= pid) })
+    const cancelledMain = cancelled.uses(REPO_ROOT, { registries: HOSTS.faulty })
+    // As the runner cancels: SIGINT while both logins wait for the registry, SIGTERM 1 s later.
+    await vi.waitFor(() => expect(registry.requests.length - before).toBeGreaterThanOrEqual(2), {
+      timeout: 10_000,
+      interval: 50
+    })
+    const signalled = Date.now()
+    process.kill(cancelledPid!, 'SIGINT')
+    await sleep(1_000)
+    try {
+      process.kill(cancelledPid!, 'SIGTERM')
+    } catch {
+      // Gone already, as it should be.
+    }
+
+    const [deadline, cancel] = await Promise.all([timedOutMain, cancelledMain])
+    expect(deadline.exitCode).toBe(1)
+    expect(deadline.log).toContain(
+      `Error: Timed out after 2 s (timeout-seconds) while waiting for docker login to ${HOSTS.faulty}.`
+    )
+    expect(deadline.durationMs).toBeLessThan(5_000)
+    expect(JSON.parse(deadline.state.registries ?? '[]')).toEqual([HOSTS.euA, HOSTS.faulty])
+    const cancelEnded = Date.now()
+    await expectCleanAfterPost(timedOut)
+    await expectCleanAfterPost(cancelled)
+    // Had a login lived on, it would write its credentials when the registry answers.
+    await sleep(started + STALL_MS + 1_500 - Date.now())
+    expect(timedOut.dockerConfigJson().auths ?? {}).toEqual({})
+    expect(cancelled.dockerConfigJson().auths ?? {}).toEqual({})
+    expect(cancel.exitCode).not.toBe(0)
+    expect(cancel.log).toContain(
+      `Error: The run was cancelled (SIGINT) while waiting for docker login to ${HOSTS.faulty}.`
+    )
+    expect(cancelEnded - signalled).toBeLessThan(3_000)
   })
 })

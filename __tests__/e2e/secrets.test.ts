@@ -116,3 +116,31 @@ describe('secrets', () => {
     }
   })
 })
+
+describe('a proxy URL that cannot be parsed, on the oldest and newest Node 24', () => {
+  // Node 24.11 prints `Invalid proxy URL: <the whole URL>` in its own error; later releases redact.
+  const nodes = ['24.11.1', '24']
+  const PASSWORD = 's3cret-Pr0xy-pw'
+  it.each(nodes)(
+    'node@%s: the password is in no log line, output or state, and the error names the input',
+    async version => {
+      const node = execFileSync('npx', ['-y', `node@${version}`, '-p', 'process.execPath'], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop()!
+      const job = h.job({ ambient: true, node })
+      const main = await job.uses(REPO_ROOT, {
+        registries: HOSTS.euA,
+        'http-proxy': `http://ci:${PASSWORD}@proxy.internal:99999`
+      })
+      expect(main.exitCode).toBe(1)
+      expect(main.log).toContain("Error: http-proxy: 'http://***@proxy.internal:99999' is not a proxy URL")
+      const raw = `${main.stdout}\n${main.stderr}`.split('\n').filter(line => !line.startsWith('::add-mask::'))
+      for (const line of raw) expect(line).not.toContain(PASSWORD)
+      expect(job.log).not.toContain(PASSWORD)
+      expect(JSON.stringify([main.outputs, main.state, main.exportedEnv])).not.toContain(PASSWORD)
+      expect(job.masks).toContain(PASSWORD)
+      await job.finish()
+    }
+  )
+})

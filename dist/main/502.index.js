@@ -14,8 +14,8 @@ __webpack_require__.d(__webpack_exports__, {
   describeStsError: () => (/* binding */ describeStsError)
 });
 
-// EXTERNAL MODULE: ../node_modules/@actions/core/lib/core.js + 8 modules
-var core = __webpack_require__(2660);
+// EXTERNAL MODULE: ../node_modules/@actions/core/lib/core.js + 15 modules
+var core = __webpack_require__(8029);
 // EXTERNAL MODULE: ../node_modules/@aws-sdk/core/dist-es/submodules/client/middleware-user-agent/configurations.js
 var configurations = __webpack_require__(6868);
 // EXTERNAL MODULE: ../node_modules/@aws-sdk/core/dist-es/submodules/client/middleware-host-header/hostHeaderMiddleware.js
@@ -1194,17 +1194,23 @@ const _mw0 = (Command, cs, config, o) => [];
 class AssumeRoleWithWebIdentityCommand extends command(_ep0, _mw0, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
 }
 
-// EXTERNAL MODULE: ../src/aws.ts
-var src_aws = __webpack_require__(3250);
+// EXTERNAL MODULE: ../src/aws-client.ts
+var aws_client = __webpack_require__(8568);
+// EXTERNAL MODULE: ../src/aws-errors.ts
+var aws_errors = __webpack_require__(8604);
 // EXTERNAL MODULE: ../src/errors.ts
 var errors = __webpack_require__(8204);
 // EXTERNAL MODULE: ../src/oidc.ts
 var oidc = __webpack_require__(1714);
 // EXTERNAL MODULE: ../src/retry.ts
 var src_retry = __webpack_require__(2801);
+// EXTERNAL MODULE: ../src/secrets.ts
+var secrets = __webpack_require__(3754);
 ;// CONCATENATED MODULE: ../src/web-identity.ts
 // GitHub OIDC → STS AssumeRoleWithWebIdentity. The temporary credentials stay in this process:
 // they go to the ECR clients and are not exported to later steps.
+
+
 
 
 
@@ -1219,8 +1225,8 @@ function claimsText(claims) {
 }
 /** Turns an STS refusal into a message that says what to fix. */
 function describeStsError(error, settings, claims) {
-    const name = (0,src_aws/* awsErrorName */.ZH)(error);
-    const quoted = (0,src_aws/* describeAwsError */.Pp)(error);
+    const name = (0,aws_errors/* awsErrorName */.Z)(error);
+    const quoted = (0,aws_errors/* describeAwsError */.P)(error);
     switch (name) {
         case 'AccessDenied':
             return (`STS refused to let this workflow assume ${settings.roleArn} (${quoted}). Check the role's trust ` +
@@ -1246,7 +1252,7 @@ async function assumeRoleWithWebIdentity(settings, token, region, context) {
     const policy = { policy: context.retry, deadline: context.deadline };
     const claims = (0,oidc/* decodeClaims */.Yq)(token);
     core/* debug */.Yz(`OIDC token claims: ${claimsText(claims)}`);
-    const sts = new STSClient((0,src_aws/* clientConfig */.yO)(context, region));
+    const sts = new STSClient((0,aws_client/* clientConfig */.yO)(context, region));
     const command = new AssumeRoleWithWebIdentityCommand({
         RoleArn: settings.roleArn,
         RoleSessionName: settings.sessionName,
@@ -1272,7 +1278,7 @@ async function assumeRoleWithWebIdentity(settings, token, region, context) {
         sessionToken: issued.SessionToken,
         expiration: issued.Expiration
     };
-    (0,src_aws/* maskCredentials */.Bs)(credentials);
+    (0,secrets/* maskCredentials */.Bs)(credentials);
     core/* info */.pq(`Assumed role as ${response.AssumedRoleUser?.Arn ?? settings.roleArn}`);
     return credentials;
 }

@@ -1,4 +1,4 @@
-// Stands in for @actions/http-client in the bundles (see "paths" in src/tsconfig.json).
+// Stands in for @actions/http-client in the bundles (see "paths" in build/tsconfig.json).
 // @actions/core imports it only for getIDToken, which this action never calls: src/oidc.ts fetches
 // the OIDC token itself. Bundling the real client (and undici) would cost every run ~45 ms of
 // start-up and ~490 KB. A test checks that src/ never calls getIDToken.

@@ -93,6 +93,10 @@ export interface JobOptions {
   nodeOptions?: string[]
   /** Docker config folder; a fresh empty one by default. */
   dockerConfig?: string
+  /** The Node that runs the action's scripts; the suite's Node 24 by default. */
+  node?: string
+  /** Called with each step's process ID as it starts, e.g. to signal it as a cancelled run would. */
+  onStepStart?: (pid: number, name: string) => void
 }
 
 let jobCounter = 0
@@ -112,6 +116,8 @@ export class Job {
   }[] = []
   private readonly env: Env
   private readonly nodeOptions: string[]
+  private readonly node?: string
+  private readonly onStepStart?: (pid: number, name: string) => void
 
   constructor(
     readonly peers: PeersInfo,
@@ -124,6 +130,8 @@ export class Job {
     writeFileSync(join(this.dir, 'home', '.aws', 'config'), '')
     writeFileSync(join(this.dir, 'home', '.aws', 'credentials'), '')
     this.nodeOptions = options.nodeOptions ?? []
+    this.node = options.node
+    this.onStepStart = options.onStepStart
     this.dockerConfig = options.dockerConfig ?? join(this.dir, 'docker')
     mkdirSync(this.dockerConfig, { recursive: true })
     this.env = {
@@ -187,11 +195,11 @@ export class Job {
   }
 
   /** Runs the pending post steps, last registered first, as the runner does at job end. */
-  async finish(): Promise<StepResult[]> {
+  async finish(extraEnv: Env = {}): Promise<StepResult[]> {
     const results: StepResult[] = []
     while (this.posts.length > 0) {
       const post = this.posts.pop()!
-      const env: Env = { ...post.env }
+      const env: Env = { ...post.env, ...extraEnv }
       for (const [name, value] of Object.entries(post.state)) env[`STATE_${name}`] = value
       results.push(await this.runScript(post.name, post.script, env))
     }
@@ -256,7 +264,7 @@ export class Job {
   }
 
   private runScript(name: string, script: string, env: Env): Promise<StepResult> {
-    return this.spawnStep(name, this.peers.node24, [...this.nodeOptions, script], env)
+    return this.spawnStep(name, this.node ?? this.peers.node24, [...this.nodeOptions, script], env)
   }
 
   /** Runs any command as a step of this job (same namespace, environment and files); `input` goes to its stdin. */
@@ -310,6 +318,8 @@ export class Job {
           { env: cleanEnv, cwd: REPO_ROOT, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] }
         )
         if (input !== undefined) child.stdin?.end(input)
+        // `unshare` and `bash -c … exec` replace themselves: this is the step's own process.
+        if (child.pid !== undefined) this.onStepStart?.(child.pid, name)
         let out = ''
         let err = ''
         child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))

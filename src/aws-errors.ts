@@ -1,0 +1,40 @@
+// How the step quotes an AWS SDK error: AWS's own code and message, or, for an answer that did
+// not come from AWS, what came instead and why that happens.
+
+import { MAYBE_PROXY_REFUSED_HELP, PROXY_REFUSED_HELP } from './proxy-help.js'
+import type { ErrorShape } from './types.js'
+
+function shapeOf(error: unknown): ErrorShape {
+  return typeof error === 'object' && error !== null ? error : {}
+}
+
+/** An answer the SDK could not parse: a captive portal, a wrong custom endpoint or a proxy's page. */
+function describeForeignAnswer(shape: ErrorShape): string {
+  const status = shape.$metadata?.httpStatusCode ?? shape.$response?.statusCode
+  const type = shape.$response?.headers?.['content-type']?.split(';')[0]
+  const what = [status !== undefined ? `HTTP ${status}` : '', type ?? ''].filter(Boolean).join(', ')
+  const cause =
+    status === 401
+      ? MAYBE_PROXY_REFUSED_HELP
+      : 'a custom endpoint (AWS_ENDPOINT_URL…) that is not AWS, or a proxy or captive portal in the way, ' +
+        'answered instead'
+  return `an answer that is not from AWS${what ? ` (${what})` : ''}; ${cause}`
+}
+
+/** `Name: message` of an SDK error, for messages that quote AWS. */
+export function describeAwsError(error: unknown): string {
+  const shape = shapeOf(error)
+  const status = shape.$metadata?.httpStatusCode
+  if (status === 407) return PROXY_REFUSED_HELP
+  if (shape.name === 'SyntaxError' || /Deserialization error/.test(shape.message ?? '')) {
+    return describeForeignAnswer(shape)
+  }
+  const name = shape.Code ?? shape.name ?? 'Error'
+  const message = shape.message ?? String(error)
+  return message.startsWith(name) ? message : `${name}: ${message}`
+}
+
+export function awsErrorName(error: unknown): string | undefined {
+  const shape = shapeOf(error)
+  return shape.Code ?? shape.name
+}
