@@ -25,6 +25,24 @@ describe('describeAwsError', () => {
     expect(PROXY_REFUSED_HELP).toContain('http-proxy')
   })
 
+  it.each([
+    ['401 Unauthorized', 'HTTP 401): check the user name and password in http-proxy or HTTPS_PROXY'],
+    [
+      '403 Forbidden',
+      'HTTP 403): check that the proxy lets this runner reach api.ecr.eu-west-1.amazonaws.com:443, or list the host in NO_PROXY'
+    ],
+    ['407 Proxy Authentication Required', undefined]
+  ])('names a proxy that refuses the tunnel (%s) and its fix, never the proxy URL', (answer, text) => {
+    const error = new Error(
+      'Failed to establish tunnel to api.ecr.eu-west-1.amazonaws.com:443 via http://ci:s3cret@proxy.internal:3128/: ' +
+        `HTTP/1.1 ${answer}`
+    )
+    const described = describeAwsError(error)
+    if (text) expect(described).toBe(`the proxy refused the tunnel to api.ecr.eu-west-1.amazonaws.com:443 (${text}`)
+    else expect(described).toBe(PROXY_REFUSED_HELP)
+    expect(described).not.toContain('s3cret')
+  })
+
   it('quotes a real Error with its name', () => {
     const error = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })
     expect(describeAwsError(error)).toBe('ThrottlingException: Rate exceeded')

@@ -173,7 +173,7 @@ describe('fetchRegistryLogins for private registries', () => {
     const { message } = await failure(group(HOST_A), 2)
     expect(message).toBe(
       'ECR GetAuthorizationToken in eu-west-1 failed 2 time(s) with a transient error, the last: Internal error. ' +
-        "It may be throttled or unavailable; try again later, or raise 'retry-max-attempts'. " +
+        "Try again later, or raise 'retry-max-attempts'. " +
         `Not logged in to ${HOST_A}.`
     )
     expect(ecr.calls()).toHaveLength(2)

@@ -357,7 +357,7 @@ describe('withRetry', () => {
     expect(error).toBeInstanceOf(ActionError)
     expect((error as ActionError).message).toBe(
       'STS AssumeRoleWithWebIdentity in eu-west-1 failed 3 time(s) with a transient error, the last: ' +
-        "Service Unavailable. It may be throttled or unavailable; try again later, or raise 'retry-max-attempts'."
+        "Service Unavailable. Try again later, or raise 'retry-max-attempts'."
     )
     expect((error as ActionError).cause).toBe(last)
   })

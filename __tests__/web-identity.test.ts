@@ -181,7 +181,7 @@ describe('assumeRoleWithWebIdentity', () => {
     const { message } = await failure(SETTINGS, 3)
     expect(message).toBe(
       'STS AssumeRoleWithWebIdentity in eu-west-1 failed 3 time(s) with a transient error, the last: The identity ' +
-        "provider could not be reached. It may be throttled or unavailable; try again later, or raise 'retry-max-attempts'."
+        "provider could not be reached. Try again later, or raise 'retry-max-attempts'."
     )
     expect(sts.calls()).toHaveLength(3)
   })

@@ -6,7 +6,7 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { type CallContext, clientConfig } from './aws-client.js'
 import { awsErrorName, describeAwsError } from './aws-errors.js'
 import { ActionError } from './errors.js'
-import { ECR_PUBLIC_HOST, type RegistryGroup } from './registries.js'
+import { ECR_PUBLIC_HOST, hostOf, type RegistryGroup } from './registries.js'
 import { withRetry } from './retry.js'
 import { decodeAuthorizationToken } from './token.js'
 import type { AwsCredentials } from './types.js'
@@ -70,10 +70,6 @@ export function describeHosts(group: RegistryGroup): string {
 /** The account ID in a proxy endpoint such as https://123456789012.dkr.ecr.eu-west-1.amazonaws.com. */
 function accountOf(proxyEndpoint: string | undefined): string | undefined {
   return /^(?:https?:\/\/)?(\d{12})\./.exec(proxyEndpoint ?? '')?.[1]
-}
-
-function hostOf(proxyEndpoint: string): string {
-  return proxyEndpoint.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
 }
 
 /** The endpoint variant a group's hosts ask for: only `true`s, so that AWS_USE_FIPS_ENDPOINT,

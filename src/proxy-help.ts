@@ -1,6 +1,6 @@
 // What to tell a user whose proxy refused a request: shared by the OIDC and AWS error wording.
 
-const CHECK_PROXY_CREDENTIALS = 'check the user name and password in http-proxy or HTTPS_PROXY'
+export const CHECK_PROXY_CREDENTIALS = 'check the user name and password in http-proxy or HTTPS_PROXY'
 
 export const PROXY_REFUSED_HELP = `the proxy refused the request (HTTP 407 Proxy Authentication Required): ${CHECK_PROXY_CREDENTIALS}`
 

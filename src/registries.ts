@@ -98,7 +98,7 @@ export function splitRegistryList(value: string): string[] {
 }
 
 /** Strips an optional scheme and repository path: `https://host/repo` → `host`. */
-function hostOf(entry: string): string {
+export function hostOf(entry: string): string {
   return entry
     .replace(/^https?:\/\//i, '')
     .replace(/\/.*$/, '')

@@ -218,7 +218,7 @@ export async function withRetry<T>(
         if (++failures >= policy.maxAttempts) {
           throw new ActionError(
             `${what} failed ${failures} time(s) with a transient error, the last: ${messageOf(error)}. ` +
-              `It may be throttled or unavailable; try again later, or raise 'retry-max-attempts'.`,
+              `Try again later, or raise 'retry-max-attempts'.`,
             { cause: error }
           )
         }
