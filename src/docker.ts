@@ -6,8 +6,8 @@ import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { ActionError, messageOf } from './errors.js'
-import { runProcess } from './process.js'
+import { runCli } from './cli.js'
+import { ActionError } from './errors.js'
 import { ThrottlingError, TransientError } from './retry.js'
 import type { Env } from './types.js'
 
@@ -134,23 +134,8 @@ function credentialStoreHelp(host: string, message: string, env: Env): string {
   )
 }
 
-function dockerError(args: string[], error: unknown): never {
-  if ((error as { code?: string }).code === 'ENOENT') throw new ActionError(dockerMissingHelp(), { cause: error })
-  throw new ActionError(`docker ${args[0]} could not run: ${messageOf(error)}`, { cause: error })
-}
-
-async function runDocker(args: string[], env: Env, signal: AbortSignal, input?: string) {
-  try {
-    return await runProcess('docker', args, {
-      input: input === undefined ? undefined : Buffer.from(input),
-      env,
-      signal
-    })
-  } catch (error) {
-    // The deadline passed or the run was cancelled: the caller says so, naming what it waited for.
-    if (signal.aborted) throw error
-    dockerError(args, error)
-  }
+function runDocker(args: string[], env: Env, signal: AbortSignal, input?: string) {
+  return runCli('docker', args, { env, signal, input, missing: dockerMissingHelp })
 }
 
 /** One `docker login` attempt. Throws TransientError when a retry may succeed. */

@@ -3,8 +3,8 @@
 // rewrites it keeping only `auths` and `credHelpers`. The password goes to stdin only.
 
 import * as core from '@actions/core'
-import { ActionError, messageOf } from './errors.js'
-import { runProcess } from './process.js'
+import { runCli } from './cli.js'
+import { ActionError } from './errors.js'
 import { TransientError } from './retry.js'
 import type { Env } from './types.js'
 
@@ -30,18 +30,8 @@ function podmanMessage(output: string): string {
     .join(' ')
 }
 
-async function runPodman(args: string[], env: Env, signal: AbortSignal, input?: string) {
-  try {
-    return await runProcess('podman', args, {
-      input: input === undefined ? undefined : Buffer.from(input),
-      env,
-      signal
-    })
-  } catch (error) {
-    // The deadline passed or the run was cancelled: the caller says so, naming what it waited for.
-    if (signal.aborted) throw error
-    throw new ActionError(`podman ${args[0]} could not run: ${messageOf(error)}`, { cause: error })
-  }
+function runPodman(args: string[], env: Env, signal: AbortSignal, input?: string) {
+  return runCli('podman', args, { env, signal, input })
 }
 
 /** One `podman login` attempt into `authFile`. Throws TransientError when a retry may succeed. */

@@ -83,27 +83,18 @@ describe.each(DOCKER_PATHS)('endpoint settings ($name)', ({ daemon }) => {
     }
   )
 
-  it('AWS_USE_FIPS_ENDPOINT=true sends a standard host’s call to the FIPS endpoint', async () => {
+  it.each([
+    ['AWS_USE_FIPS_ENDPOINT', 'FIPS', 'fips'],
+    ['AWS_USE_DUALSTACK_ENDPOINT', 'dual-stack', 'dualstack']
+  ] as const)('%s=true sends a standard host’s call to the %s endpoint', async (variable, _name, variant) => {
     const host = formOf('aws', 'standard')
-    const job = h.job({ ambient: true, daemon, env: { AWS_USE_FIPS_ENDPOINT: 'true' } })
+    const job = h.job({ ambient: true, daemon, env: { [variable]: 'true' } })
     const before = h.aws.calls.length
 
     const main = await job.uses(REPO_ROOT, { registries: host })
 
     expect(main.exitCode, job.log).toBe(0)
-    expect(h.aws.since(before).map(call => call.sni)).toEqual([apiHost('ecr', 'us-east-1', 'fips')])
-    await expectCleanAfterPost(job)
-  })
-
-  it('AWS_USE_DUALSTACK_ENDPOINT=true sends a standard host’s call to the dual-stack endpoint', async () => {
-    const host = formOf('aws', 'standard')
-    const job = h.job({ ambient: true, daemon, env: { AWS_USE_DUALSTACK_ENDPOINT: 'true' } })
-    const before = h.aws.calls.length
-
-    const main = await job.uses(REPO_ROOT, { registries: host })
-
-    expect(main.exitCode, job.log).toBe(0)
-    expect(h.aws.since(before).map(call => call.sni)).toEqual([apiHost('ecr', 'us-east-1', 'dualstack')])
+    expect(h.aws.since(before).map(call => call.sni)).toEqual([apiHost('ecr', 'us-east-1', variant)])
     await expectCleanAfterPost(job)
   })
 })
