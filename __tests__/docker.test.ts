@@ -5,8 +5,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import * as exec from './fixtures/exec.js'
 import { classifyLoginFailure, dockerMissingHelp, dockerLogin, dockerLogout, dockerMessage } from '../src/docker.js'
-import { ActionError } from '../src/errors.js'
-import { isThrottling, isTransient, ThrottlingError, TransientError } from '../src/retry.js'
+import { ActionError, ThrottlingError, TransientError } from '../src/errors.js'
+import { isThrottling, isTransient } from '../src/retry.js'
 import { PASSWORD } from './fixtures/aws.js'
 
 /** A signal that never aborts. */

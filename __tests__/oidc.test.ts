@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import { ActionError } from '../src/errors.js'
+import { ActionError, ThrottlingError, TransientError } from '../src/errors.js'
 import { decodeClaims, fetchIdToken, MISSING_TOKEN_HELP, oidcRequestFromEnv } from '../src/oidc.js'
 import { createAgents } from '../src/proxy.js'
 import { PROXY_REFUSED_HELP } from '../src/proxy-help.js'
-import { isThrottling, isTransient, ThrottlingError, TransientError } from '../src/retry.js'
+import { isThrottling, isTransient } from '../src/retry.js'
 import { fakeJwt, GITHUB_CLAIMS } from './fixtures/aws.js'
 import { startTokenServer, tokenAnswer, type TokenAnswer, type TokenServer } from './fixtures/token-server.js'
 

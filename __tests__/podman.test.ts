@@ -3,7 +3,7 @@ import * as core from './fixtures/core.js'
 import * as exec from './fixtures/exec.js'
 import { ActionError } from '../src/errors.js'
 import { defaultAuthFile, podmanLogin, podmanLogout } from '../src/podman.js'
-import { TransientError } from '../src/retry.js'
+import { TransientError } from '../src/errors.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 vi.mock('../src/process.js', () => import('./fixtures/exec.js'))

@@ -4,16 +4,14 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import { ActionError } from '../src/errors.js'
+import { ActionError, ThrottlingError, TransientError } from '../src/errors.js'
 import {
   backoffDelay,
   isThrottling,
   isTransient,
   type RetryPolicy,
   THROTTLING_MAX_DELAY_MS,
-  ThrottlingError,
   throttlingDelay,
-  TransientError,
   withRetry
 } from '../src/retry.js'
 import { Deadline } from '../src/deadline.js'

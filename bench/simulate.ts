@@ -11,7 +11,8 @@
 // Quotas are rate/burst per second (see README "Large matrices" for where the numbers come from).
 
 import { parseArgs } from 'node:util'
-import { DEFAULT_BACKOFF, type RetryPolicy, ThrottlingError, withRetry } from '../src/retry.js'
+import { ThrottlingError } from '../src/errors.js'
+import { DEFAULT_BACKOFF, type RetryPolicy, withRetry } from '../src/retry.js'
 import { parseQuota, TokenBucket } from './token-bucket.js'
 import { seededRandom, VirtualTime } from './virtual-time.js'
 

@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from './cli.js'
-import { ActionError } from './errors.js'
-import { ThrottlingError, TransientError } from './retry.js'
+import { ActionError, ThrottlingError, TransientError } from './errors.js'
 import type { Env } from './types.js'
 
 const INSTALL_HELP: Partial<Record<NodeJS.Platform, string>> = {

@@ -4,11 +4,11 @@
 import * as core from '@actions/core'
 import * as http from 'node:http'
 import * as https from 'node:https'
-import { ActionError, messageOf } from './errors.js'
+import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
 import { type CallContext, REQUEST_TIMEOUT_MS } from './aws-client.js'
 import type { Agents } from './proxy.js'
 import { PROXY_REFUSED_HELP } from './proxy-help.js'
-import { retryAfterMs, ThrottlingError, TransientError, withRetry } from './retry.js'
+import { retryAfterMs, withRetry } from './retry.js'
 
 export const MISSING_TOKEN_HELP =
   'role-to-assume is set, but this job cannot get a GitHub OIDC token: the runner did not set ' +

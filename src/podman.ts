@@ -4,8 +4,7 @@
 
 import * as core from '@actions/core'
 import { runCli } from './cli.js'
-import { ActionError } from './errors.js'
-import { TransientError } from './retry.js'
+import { ActionError, TransientError } from './errors.js'
 import type { Env } from './types.js'
 
 // podman's words for a refused password ("invalid username/password", "401 Unauthorized").

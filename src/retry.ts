@@ -4,30 +4,8 @@
 import * as core from '@actions/core'
 import { getRetryAfterHint, isThrottlingError, isTransientError } from '@smithy/core/retry'
 import type { Deadline } from './deadline.js'
-import { ActionError, messageOf } from './errors.js'
+import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
 import type { ErrorShape } from './types.js'
-
-/** A failure worth another try: the caller's own calls (OIDC, docker) throw it to say so. */
-export class TransientError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'TransientError'
-  }
-}
-
-/**
- * The service asked us to slow down (HTTP 429): retried until the deadline, not a fixed number of
- * times, and not before `retryAfterMs` when the answer said how long to wait.
- */
-export class ThrottlingError extends TransientError {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number
-  ) {
-    super(message)
-    this.name = 'ThrottlingError'
-  }
-}
 
 export interface RetryPolicy {
   maxAttempts: number
