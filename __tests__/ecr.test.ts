@@ -163,7 +163,9 @@ describe('fetchRegistryLogins for private registries', () => {
     await expect(fetch(group(HOST_A))).resolves.toMatchObject([{ host: HOST_A, password: PASSWORD }])
     expect(ecr.calls()).toHaveLength(2)
     expect(core.printed()).toEqual([
-      expect.stringMatching(/^ECR GetAuthorizationToken in eu-west-1 is throttled \(Rate exceeded\); retrying /),
+      expect.stringMatching(
+        /^ECR GetAuthorizationToken in eu-west-1 is throttled \(ThrottlingException: Rate exceeded\); retrying /
+      ),
       expect.stringMatching(/^ECR GetAuthorizationToken in eu-west-1 went through after 1 throttled attempt\(s\)/)
     ])
   })
@@ -172,7 +174,7 @@ describe('fetchRegistryLogins for private registries', () => {
     ecr.on(GetAuthorizationTokenCommand).rejects(awsError('ServerException', 'Internal error', 500))
     const { message } = await failure(group(HOST_A), 2)
     expect(message).toBe(
-      'ECR GetAuthorizationToken in eu-west-1 failed 2 time(s) with a transient error, the last: Internal error. ' +
+      'ECR GetAuthorizationToken in eu-west-1 failed 2 time(s) with a transient error, the last: ServerException: Internal error. ' +
         "Try again later, or raise 'retry-max-attempts'. " +
         `Not logged in to ${HOST_A}.`
     )

@@ -326,7 +326,7 @@ describe('withRetry', () => {
     await expect(result).resolves.toBe('token')
     expect(call).toHaveBeenCalledTimes(3)
     expect(core.printed()).toEqual([
-      'ECR GetAuthorizationToken in eu-west-1 failed (Service Unavailable); retrying in 0.1 s (attempt 2 of 5)',
+      'ECR GetAuthorizationToken in eu-west-1 failed (ServiceUnavailableException: Service Unavailable); retrying in 0.1 s (attempt 2 of 5)',
       'ECR GetAuthorizationToken in eu-west-1 failed (connect ECONNRESET 52.94.0.1:443); retrying in 0.1 s (attempt 3 of 5)'
     ])
   })
@@ -355,9 +355,28 @@ describe('withRetry', () => {
     expect(error).toBeInstanceOf(ActionError)
     expect((error as ActionError).message).toBe(
       'STS AssumeRoleWithWebIdentity in eu-west-1 failed 3 time(s) with a transient error, the last: ' +
-        "Service Unavailable. Try again later, or raise 'retry-max-attempts'."
+        "ServiceUnavailableException: Service Unavailable. Try again later, or raise 'retry-max-attempts'."
     )
     expect((error as ActionError).cause).toBe(last)
+  })
+
+  it('quotes an answer that is not from AWS by its status and type, never the SDK’s internals', async () => {
+    const { options } = setup({ maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 })
+    const portal = Object.assign(
+      new Error(
+        'Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.'
+      ),
+      { $metadata: { httpStatusCode: 503 }, $response: { statusCode: 503, headers: { 'content-type': 'text/html' } } }
+    )
+    const error = await withRetry(
+      'ECR GetAuthorizationToken in eu-west-1',
+      () => Promise.reject(portal),
+      options
+    ).catch((caught: unknown) => caught)
+    const message = (error as ActionError).message
+    expect(message).toContain('the last: an answer that is not from AWS (HTTP 503, text/html); a custom endpoint')
+    expect(core.printed().join('\n')).toContain('failed (an answer that is not from AWS (HTTP 503, text/html);')
+    expect(`${message}\n${core.printed().join('\n')}`).not.toMatch(/Deserialization|\$response/)
   })
 
   it('tries once when retry-max-attempts is 1', async () => {
@@ -450,7 +469,7 @@ describe('withRetry under throttling', () => {
   it('says once that it is throttled, and how long it waited when it goes through', async () => {
     const { at } = await throttledThenThrough(20, 0.5, 200_000)
     expect(core.printed()).toEqual([
-      `${ECR} is throttled (Rate exceeded); retrying with backoff of up to 5.0 s until it goes through or the ` +
+      `${ECR} is throttled (ThrottlingException: Rate exceeded); retrying with backoff of up to 5.0 s until it goes through or the ` +
         "step's deadline passes",
       `${ECR} went through after 20 throttled attempt(s) and ${(at[20] / 1000).toFixed(1)} s of waiting`
     ])
@@ -493,7 +512,7 @@ describe('withRetry under throttling', () => {
     const error = (await settled) as ActionError
     expect(error).toBeInstanceOf(ActionError)
     expect(error.message).toMatch(
-      new RegExp(`^${ECR} failed 3 time\\(s\\) with a transient error, the last: HTTP 503\\.`)
+      new RegExp(`^${ECR} failed 3 time\\(s\\) with a transient error, the last: Error: HTTP 503\\.`)
     )
     expect(call).toHaveBeenCalledTimes(7)
   })

@@ -180,8 +180,8 @@ describe('assumeRoleWithWebIdentity', () => {
       .rejects(stsError('IDPCommunicationError', 'The identity provider could not be reached'))
     const { message } = await failure(SETTINGS, 3)
     expect(message).toBe(
-      'STS AssumeRoleWithWebIdentity in eu-west-1 failed 3 time(s) with a transient error, the last: The identity ' +
-        "provider could not be reached. Try again later, or raise 'retry-max-attempts'."
+      'STS AssumeRoleWithWebIdentity in eu-west-1 failed 3 time(s) with a transient error, the last: ' +
+        "IDPCommunicationError: The identity provider could not be reached. Try again later, or raise 'retry-max-attempts'."
     )
     expect(sts.calls()).toHaveLength(3)
   })

@@ -4,6 +4,7 @@
 import * as core from '@actions/core'
 import { getRetryAfterHint, isThrottlingError, isTransientError } from '@smithy/core/retry'
 import type { Deadline } from './deadline.js'
+import { describeAwsError } from './aws-errors.js'
 import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
 import type { ErrorShape } from './types.js'
 
@@ -138,6 +139,12 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`
 }
 
+/** How the log quotes a failure: an AWS SDK error as AWS's code and message (or, for an answer that
+ * is not from AWS, what came instead); anything else by its message. */
+function quote(error: unknown): string {
+  return shapeOf(error)?.$metadata !== undefined ? describeAwsError(error) : messageOf(error)
+}
+
 export const THROTTLING_HELP =
   "the account's rate quota is shared by every job calling at that moment: raise 'timeout-seconds', " +
   "or run fewer jobs at once (the matrix's 'max-parallel')"
@@ -185,7 +192,7 @@ export async function withRetry<T>(
         if (throttled++ === 0) {
           throttledSince = clock.now()
           core.info(
-            `${what} is throttled (${messageOf(error)}); retrying with backoff of up to ` +
+            `${what} is throttled (${quote(error)}); retrying with backoff of up to ` +
               `${seconds(THROTTLING_MAX_DELAY_MS)} until it goes through or the step's deadline passes`
           )
         }
@@ -195,14 +202,14 @@ export async function withRetry<T>(
       } else {
         if (++failures >= policy.maxAttempts) {
           throw new ActionError(
-            `${what} failed ${failures} time(s) with a transient error, the last: ${messageOf(error)}. ` +
+            `${what} failed ${failures} time(s) with a transient error, the last: ${quote(error)}. ` +
               `Try again later, or raise 'retry-max-attempts'.`,
             { cause: error }
           )
         }
         delay = backoffDelay(failures, policy, random)
         core.info(
-          `${what} failed (${messageOf(error)}); retrying in ${seconds(delay)} ` +
+          `${what} failed (${quote(error)}); retrying in ${seconds(delay)} ` +
             `(attempt ${failures + 1} of ${policy.maxAttempts})`
         )
       }
