@@ -1,3 +1,5 @@
+import * as http from 'node:http'
+import * as https from 'node:https'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import { ActionError, ThrottlingError, TransientError } from '../src/errors.js'
@@ -166,6 +168,31 @@ describe('fetchIdToken', () => {
     expect(error).toBeInstanceOf(ActionError)
     expect(isTransient(error)).toBe(false)
     expect((error as Error).message).toBe(`GitHub's OIDC token request failed: ${PROXY_REFUSED_HELP}.`)
+  })
+
+  it.each([
+    ['401 Unauthorized', 'check the user name and password in http-proxy or HTTPS_PROXY'],
+    ['403 Forbidden', 'check that the proxy lets this runner reach token.example:443, or list the host in NO_PROXY']
+  ])('says the proxy refused the tunnel (%s), without quoting the proxy URL', async (answer, fix) => {
+    // What Node's proxy agent reports when the proxy answers CONNECT with an error.
+    const refusal = new Error(
+      `Failed to establish tunnel to token.example:443 via http://ci:s3cret@proxy.internal:3128/: HTTP/1.1 ${answer}`
+    )
+    const refusing = new http.Agent()
+    Object.assign(refusing, {
+      addRequest: (request: http.ClientRequest) => process.nextTick(() => request.emit('error', refusal))
+    })
+    const error = await fetchIdToken(
+      { url: 'http://token.example/_apis/actions/idtoken', requestToken: REQUEST_TOKEN },
+      'sts.amazonaws.com',
+      { http: refusing, https: new https.Agent() },
+      new AbortController().signal
+    ).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(ActionError)
+    expect((error as Error).message).toBe(
+      `GitHub's OIDC token request failed: the proxy refused the tunnel to token.example:443 (HTTP ${answer.slice(0, 3)}): ${fix}.`
+    )
+    expect((error as Error).message).not.toContain('s3cret')
   })
 
   it('throws an ActionError when the answer is not JSON', async () => {

@@ -7,7 +7,7 @@ import * as https from 'node:https'
 import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
 import { type CallContext, REQUEST_TIMEOUT_MS } from './aws-client.js'
 import type { Agents } from './proxy.js'
-import { PROXY_REFUSED_HELP } from './proxy-help.js'
+import { describeTunnelRefusal, PROXY_REFUSED_HELP } from './proxy-help.js'
 import { retryAfterMs, withRetry } from './retry.js'
 
 export const MISSING_TOKEN_HELP =
@@ -65,7 +65,10 @@ function get(
       response.on('error', reject)
     })
     request.on('timeout', () => request.destroy(new TransientError(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)))
-    request.on('error', reject)
+    request.on('error', error => {
+      const refused = describeTunnelRefusal(error.message)
+      reject(refused ? new ActionError(`GitHub's OIDC token request failed: ${refused}.`, { cause: error }) : error)
+    })
   })
 }
 

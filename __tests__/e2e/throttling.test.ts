@@ -42,7 +42,7 @@ describe('throttling is retried until the deadline', () => {
     expect(ecr.at(-1)?.fault).toBeUndefined()
     expect(lines(main.log, /throttl/)).toEqual([
       expect.stringMatching(
-        /^ECR GetAuthorizationToken in eu-west-1 is throttled \(Rate exceeded\); retrying with backoff of up to 5\.0 s until it goes through or the step's deadline passes$/
+        /^ECR GetAuthorizationToken in eu-west-1 is throttled \(ThrottlingException: Rate exceeded\); retrying with backoff of up to 5\.0 s until it goes through or the step's deadline passes$/
       ),
       expect.stringMatching(
         new RegExp(
