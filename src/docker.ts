@@ -4,10 +4,10 @@
 
 import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from './cli.js'
 import { ActionError, ThrottlingError, TransientError } from './errors.js'
+import { userDockerConfigDir } from './job-config.js'
 import type { Env } from './types.js'
 
 const INSTALL_HELP: Partial<Record<NodeJS.Platform, string>> = {
@@ -90,7 +90,7 @@ export function dockerMessage(output: string): string {
 
 /** The docker config file docker uses with this environment. */
 export function dockerConfigFile(env: Env): string {
-  return join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json')
+  return join(userDockerConfigDir(env), 'config.json')
 }
 
 /** The credential helper docker uses for `host`: named in its message, else in its config. */

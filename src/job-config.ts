@@ -4,8 +4,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-
-type Env = Record<string, string | undefined>
+import type { Env } from './types.js'
 
 const PREFIX = 'ecr-login-'
 
