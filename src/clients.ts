@@ -10,8 +10,7 @@ import { ActionError, messageOf } from './errors.js'
 import type { DockerConfigMode } from './inputs.js'
 import { createJobDirectory, removeJobDirectory, seedDockerConfig, userDockerConfigDir } from './job-config.js'
 import { defaultAuthFile, podmanLogin, podmanLogout } from './podman.js'
-
-import type { Env } from './types.js'
+import type { Env, LoginTarget } from './types.js'
 
 /** Why neither client can be found, and how to get docker on this kind of runner. */
 export function noClientHelp(platform: NodeJS.Platform = process.platform): string {
@@ -19,17 +18,6 @@ export function noClientHelp(platform: NodeJS.Platform = process.platform): stri
     'docker is not on PATH, and neither is podman. This action runs `docker login` (or `podman login` on a ' +
     `runner with podman and no docker), so the runner needs one of them. ${dockerInstallHelp(platform)}`
   )
-}
-
-/** Where the credentials go. Saved for the post step. */
-export interface LoginTarget {
-  client: 'docker' | 'podman'
-  /** docker: the config directory to use; unset means the user's (DOCKER_CONFIG or ~/.docker). */
-  dockerConfig?: string
-  /** podman: the auth file, always passed with --authfile. */
-  authFile?: string
-  /** The job-private directory (`docker-config: job`), removed by the post step. */
-  jobDir?: string
 }
 
 /** Each call runs under `signal`: when it aborts, the client and what it started are killed. */

@@ -3,9 +3,10 @@
 // logout given up on is killed with the credential helper it started.
 
 import * as core from '@actions/core'
-import { type LoginTarget, registryClient, releaseLoginTarget } from './clients.js'
+import { registryClient, releaseLoginTarget } from './clients.js'
 import { messageOf } from './errors.js'
 import { logoutTimeoutSeconds, registriesToLogOut, savedLoginTarget } from './state.js'
+import type { LoginTarget } from './types.js'
 
 // One logout takes well under a second; a credential helper waiting for a keyring never returns.
 const LOGOUT_TIMEOUT_SECONDS = 10

@@ -25,3 +25,14 @@ export interface AwsCredentials {
   sessionToken?: string
   expiration?: Date
 }
+
+/** Where the credentials go. Saved for the post step. */
+export interface LoginTarget {
+  client: 'docker' | 'podman'
+  /** docker: the config directory to use; unset means the user's (DOCKER_CONFIG or ~/.docker). */
+  dockerConfig?: string
+  /** podman: the auth file, always passed with --authfile. */
+  authFile?: string
+  /** The job-private directory (`docker-config: job`), removed by the post step. */
+  jobDir?: string
+}
