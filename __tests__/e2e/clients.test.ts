@@ -24,7 +24,7 @@ let pushes = 0
 
 /** One push with `client` from a `run:` step of `job`, of a fresh image (or chart) it writes itself. */
 async function push(job: Job, client: string, host: string, env: Record<string, string | undefined> = {}) {
-  const name = `${client.replace(' ', '')}-${++pushes}`
+  const name = `${client.replace(/[^a-z0-9]+/g, '')}-${++pushes}`
   const image = writeOciImage(join(job.dir, 'images', name))
   const destination = `docker://${host}/e2e/${name}:1`
   const script = {
@@ -32,6 +32,12 @@ async function push(job: Job, client: string, host: string, env: Record<string, 
     // Pulled by a relative path: podman names the image after it, and the suite's folder has capitals.
     podman: `cd ${image.dir}/..; id=$(podman pull -q oci:${name}:${image.tag}); podman push -q "$id" ${destination}`,
     buildah: `cd ${image.dir}/..; id=$(buildah pull -q oci:${name}:${image.tag}); buildah push -q "$id" ${destination}`,
+    // Through the suite's docker daemon, as on GitHub's runners (skopeo turns the image into an archive to load).
+    'docker (daemon)': [
+      `skopeo copy --quiet oci:${image.dir}:${image.tag} docker-archive:${image.dir}.tar:${host}/e2e/${name}:1`,
+      `docker load -q -i ${image.dir}.tar >/dev/null`,
+      `docker push -q ${host}/e2e/${name}:1`
+    ].join('\n'),
     ...Object.fromEntries(
       Object.entries(helm).map(([label, binary]) => [
         label,
@@ -61,10 +67,10 @@ function refused(step: StepResult): void {
 }
 
 describe('other clients push with the login in DOCKER_CONFIG', () => {
-  it.each(['skopeo', 'podman', 'buildah', 'helm 3', 'helm 4'])(
+  it.each(['docker (daemon)', 'skopeo', 'podman', 'buildah', 'helm 3', 'helm 4'])(
     '%s pushes after main and is refused after post',
     async client => {
-      const job = h.job({ ambient: true })
+      const job = h.job({ ambient: true, daemon: client === 'docker (daemon)' })
       const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA })
       ok(main, job)
       ok(await push(job, client, HOSTS.euA), job)
