@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { awsErrorName, describeAwsError } from '../src/aws-errors.js'
-import { PROXY_REFUSED_HELP } from '../src/proxy-help.js'
+import { PROXY_REFUSED_HELP } from '../src/network.js'
 import { awsError } from './fixtures/aws.js'
 
 describe('describeAwsError', () => {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import * as exec from './fixtures/exec.js'
-import { classifyLoginFailure, dockerMissingHelp, dockerLogin, dockerLogout, dockerMessage } from '../src/docker.js'
+import * as exec from './fixtures/process.js'
+import { classifyLoginFailure, dockerLogin, dockerLogout, dockerMessage } from '../src/docker.js'
+import { noClientHelp } from '../src/registry-cli.js'
 import { ActionError, ThrottlingError, TransientError } from '../src/errors.js'
 import { isThrottling, isTransient } from '../src/retry.js'
 import { PASSWORD } from './fixtures/aws.js'
@@ -13,7 +14,7 @@ import { PASSWORD } from './fixtures/aws.js'
 const LIVE = new AbortController().signal
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
-vi.mock('../src/process.js', () => import('./fixtures/exec.js'))
+vi.mock('../src/process.js', () => import('./fixtures/process.js'))
 
 const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
 const UNENCRYPTED =
@@ -47,7 +48,7 @@ describe('dockerLogin', () => {
       { PATH: '/usr/bin', HTTPS_PROXY: 'http://proxy:3128', UNSET: undefined },
       LIVE
     )
-    expect(exec.getExecOutput).toHaveBeenCalledExactlyOnceWith(
+    expect(exec.runProcess).toHaveBeenCalledExactlyOnceWith(
       'docker',
       ['login', '--username', 'AWS', '--password-stdin', HOST],
       {
@@ -57,7 +58,7 @@ describe('dockerLogin', () => {
       }
     )
     expect(exec.stdinOf(0)).toBe(PASSWORD)
-    const argv = exec.getExecOutput.mock.calls[0][1] ?? []
+    const argv = exec.runProcess.mock.calls[0][1] ?? []
     expect(argv.some(arg => arg.includes(PASSWORD))).toBe(false)
   })
 
@@ -132,8 +133,7 @@ describe('dockerLogin', () => {
     exec.answerDocker(() => exec.enoent())
     const error = await loginError()
     expect(error).toBeInstanceOf(ActionError)
-    expect(error.message).toBe(dockerMissingHelp())
-    expect(dockerMissingHelp()).toMatch(/^docker is not on PATH\./)
+    expect(error.message).toBe(noClientHelp())
   })
 
   it('quotes any other failure to start docker', async () => {
@@ -303,7 +303,7 @@ describe('dockerLogin under a registry 429', () => {
 describe('dockerLogout', () => {
   it('runs docker logout for the host, silently, without stdin', async () => {
     await expect(dockerLogout(HOST, { PATH: '/usr/bin', GONE: undefined }, LIVE)).resolves.toBeUndefined()
-    expect(exec.getExecOutput).toHaveBeenCalledExactlyOnceWith('docker', ['logout', HOST], {
+    expect(exec.runProcess).toHaveBeenCalledExactlyOnceWith('docker', ['logout', HOST], {
       input: undefined,
       env: { PATH: '/usr/bin', GONE: undefined },
       signal: LIVE
@@ -319,7 +319,7 @@ describe('dockerLogout', () => {
 
   it('throws the missing-docker help when docker is not on PATH', async () => {
     exec.answerDocker(() => exec.enoent())
-    await expect(dockerLogout(HOST, {}, LIVE)).rejects.toThrow(dockerMissingHelp())
+    await expect(dockerLogout(HOST, {}, LIVE)).rejects.toThrow(noClientHelp())
   })
 })
 
@@ -335,17 +335,5 @@ describe('dockerMessage', () => {
     ['', '']
   ])('reduces %j to %j', (output, message) => {
     expect(dockerMessage(output)).toBe(message)
-  })
-})
-
-describe('dockerMissingHelp', () => {
-  it.each([
-    ['linux', 'GitHub-hosted Ubuntu runners have it'],
-    ['darwin', "GitHub's macOS runners come without Docker"],
-    ['win32', 'install Docker (docker.exe)']
-  ] as const)('on %s says how to get docker there', (platform, advice) => {
-    const help = dockerMissingHelp(platform)
-    expect(help).toMatch(/^docker is not on PATH\./)
-    expect(help).toContain(advice)
   })
 })

@@ -3,7 +3,6 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import { InputError } from '../src/errors.js'
 import { defaultSessionName, type InputName, readInputs } from '../src/inputs.js'
-import { DEFAULT_BACKOFF } from '../src/retry.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 
@@ -37,8 +36,8 @@ describe('readInputs: defaults', () => {
       registries: [{ kind: 'private', region: 'eu-west-1', partition: 'aws', fips: false, dualStack: false }],
       maskPassword: true,
       logout: true,
-      httpProxy: undefined,
-      retry: { maxAttempts: 5, ...DEFAULT_BACKOFF },
+      proxy: { noProxy: undefined },
+      retryMaxAttempts: 5,
       timeoutSeconds: 120,
       dockerConfig: 'default'
     })
@@ -56,8 +55,12 @@ describe('readInputs: defaults', () => {
     expect(core.getInput).toHaveBeenCalledWith('aws-region')
   })
 
-  it('passes http-proxy through as given', () => {
-    expect(read({ 'aws-region': 'eu-west-1', 'http-proxy': 'http://proxy:3128' }).httpProxy).toBe('http://proxy:3128')
+  it('takes the proxy from http-proxy, which wins over the environment', () => {
+    expect(read({ 'aws-region': 'eu-west-1', 'http-proxy': 'http://proxy:3128' }).proxy).toEqual({
+      url: 'http://proxy:3128',
+      source: 'http-proxy',
+      noProxy: undefined
+    })
   })
 })
 
@@ -128,7 +131,7 @@ describe('readInputs: integers', () => {
     const inputs = read({ 'aws-region': 'eu-west-1', 'role-to-assume': ROLE, [name]: value })
     const actual = {
       'role-duration-seconds': inputs.webIdentity?.durationSeconds,
-      'retry-max-attempts': inputs.retry.maxAttempts,
+      'retry-max-attempts': inputs.retryMaxAttempts,
       'timeout-seconds': inputs.timeoutSeconds
     }[name]
     expect(actual).toBe(expected)

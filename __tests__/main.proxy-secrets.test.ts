@@ -5,12 +5,12 @@ import { mockClient } from 'aws-sdk-client-mock'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import * as exec from './fixtures/exec.js'
+import * as exec from './fixtures/process.js'
 import { run } from '../src/main.js'
 import { ACCOUNT, ecrToken, stubEnvCredentials } from './fixtures/aws.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
-vi.mock('../src/process.js', () => import('./fixtures/exec.js'))
+vi.mock('../src/process.js', () => import('./fixtures/process.js'))
 
 const ecr = mockClient(ECRClient)
 const HOST = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import * as exec from './fixtures/exec.js'
-import { NO_CREDENTIALS_HELP } from '../src/credentials.js'
-import { noClientHelp } from '../src/clients.js'
+import * as exec from './fixtures/process.js'
+import { NO_CREDENTIALS_HELP } from '../src/aws-credentials.js'
+import { noClientHelp } from '../src/registry-cli.js'
 import type { InputName } from '../src/inputs.js'
 import { run } from '../src/main.js'
-import { MISSING_TOKEN_HELP } from '../src/oidc.js'
+import { MISSING_TOKEN_HELP } from '../src/github-oidc.js'
 import {
   ACCOUNT,
   awsError,
@@ -27,7 +27,7 @@ import {
 import { startTokenServer, tokenAnswer } from './fixtures/token-server.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
-vi.mock('../src/process.js', () => import('./fixtures/exec.js'))
+vi.mock('../src/process.js', () => import('./fixtures/process.js'))
 
 const ecr = mockClient(ECRClient)
 const ecrPublic = mockClient(ECRPUBLICClient)
@@ -72,7 +72,7 @@ function ecrAnswers(expiresAt: (host: string) => Date | undefined = () => EXPIRE
 
 /** The hosts docker logged in to, in order. */
 function dockerLogins(): string[] {
-  return exec.getExecOutput.mock.calls.filter(([, args]) => args?.[0] === 'login').map(([, args]) => args?.at(-1) ?? '')
+  return exec.runProcess.mock.calls.filter(([, args]) => args?.[0] === 'login').map(([, args]) => args?.at(-1) ?? '')
 }
 
 function failedWith(): string {
@@ -117,7 +117,7 @@ afterEach(() => {
       expect(line).not.toContain(secret)
     }
   }
-  for (const [, args, options] of exec.getExecOutput.mock.calls) {
+  for (const [, args, options] of exec.runProcess.mock.calls) {
     for (const secret of issued) expect(args?.join(' ')).not.toContain(secret)
     expect(options?.signal).toBeInstanceOf(AbortSignal)
   }
@@ -129,7 +129,7 @@ describe('run: logging in', () => {
     stubInputs({ 'aws-region': 'eu-west-1', registries: ACCOUNT })
     await run()
     expect(core.setFailed).not.toHaveBeenCalled()
-    expect(exec.getExecOutput).toHaveBeenCalledExactlyOnceWith(
+    expect(exec.runProcess).toHaveBeenCalledExactlyOnceWith(
       'docker',
       ['login', '--username', 'AWS', '--password-stdin', EU_A],
       expect.objectContaining({ input: Buffer.from(passwordFor(EU_A)), signal: expect.any(AbortSignal) as AbortSignal })
@@ -192,7 +192,7 @@ describe('run: logging in', () => {
     expect(ecrPublic.commandCalls(GetPublicTokenCommand)).toHaveLength(1)
     expect([...dockerLogins()].sort()).toEqual([EU_A, EU_B, PUBLIC, US_A].sort())
     for (const host of [EU_A, EU_B, US_A, PUBLIC]) {
-      const call = exec.getExecOutput.mock.calls.find(([, args]) => args?.at(-1) === host)
+      const call = exec.runProcess.mock.calls.find(([, args]) => args?.at(-1) === host)
       expect(call?.[2]?.input?.toString()).toBe(passwordFor(host))
     }
     const outputs = core.outputs()
@@ -322,7 +322,7 @@ describe('run: logging in', () => {
     expect(core.timeline.slice(0, masked).every(event => event.what === 'setSecret')).toBe(true)
     expect(shown).toBeGreaterThan(masked)
     expect(core.printed().join('\n')).not.toContain('pr0xy-pa55')
-    const env = exec.getExecOutput.mock.calls[0][2]?.env
+    const env = exec.runProcess.mock.calls[0][2]?.env
     expect(env).toMatchObject({
       HTTPS_PROXY: 'http://ci:pr0xy-pa55@proxy.internal:3128',
       https_proxy: 'http://ci:pr0xy-pa55@proxy.internal:3128',
@@ -453,7 +453,7 @@ describe('run: failures', () => {
     expect(failedWith()).toBe(noClientHelp())
     expect(ecr.calls()).toHaveLength(0)
     expect(core.setSecret).not.toHaveBeenCalled()
-    expect(exec.getExecOutput).not.toHaveBeenCalled()
+    expect(exec.runProcess).not.toHaveBeenCalled()
   })
 
   it('logs in with podman into its auth file on a runner without docker, and tells post', async () => {
@@ -467,7 +467,7 @@ describe('run: failures', () => {
       podman.remove()
     }
     expect(core.setFailed).not.toHaveBeenCalled()
-    expect(exec.getExecOutput).toHaveBeenCalledExactlyOnceWith(
+    expect(exec.runProcess).toHaveBeenCalledExactlyOnceWith(
       'podman',
       ['login', '--authfile', '/run/user/1001/containers/auth.json', '--username', 'AWS', '--password-stdin', EU_A],
       expect.objectContaining({ input: Buffer.from(passwordFor(EU_A)) })
@@ -489,7 +489,7 @@ describe('run: failures', () => {
       const jobDir = String(core.exportVariable.mock.calls[0]?.[1])
       expect(core.exportVariable).toHaveBeenCalledExactlyOnceWith('DOCKER_CONFIG', jobDir)
       expect(jobDir.startsWith(join(temp, 'ecr-login-'))).toBe(true)
-      expect(exec.getExecOutput.mock.calls[0][2]?.env?.DOCKER_CONFIG).toBe(jobDir)
+      expect(exec.runProcess.mock.calls[0][2]?.env?.DOCKER_CONFIG).toBe(jobDir)
       expect(JSON.parse(core.getState('login-target'))).toEqual({ client: 'docker', dockerConfig: jobDir, jobDir })
       // Saved before credentials were fetched: a main step failing later still has its directory removed.
       const saved = core.indexOf(event => event.what === 'saveState' && event.args[0] === 'login-target')
@@ -542,7 +542,7 @@ describe('run: failures', () => {
     await run()
     expect(failedWith()).toBe("retry-max-attempts: '0' is not a whole number from 1 to 20.")
     expect(ecr.calls()).toHaveLength(0)
-    expect(exec.getExecOutput).not.toHaveBeenCalled()
+    expect(exec.runProcess).not.toHaveBeenCalled()
   })
 
   it('names the docker login it was waiting for when timeout-seconds passes, starts nothing after, and ends the process', async () => {
@@ -553,7 +553,7 @@ describe('run: failures', () => {
     exec.answerDocker(hangUntilAborted)
     stubInputs({ registries: [EU_A, US_A].join(','), 'timeout-seconds': '1' })
     const running = run()
-    await vi.waitFor(() => expect(exec.getExecOutput).toHaveBeenCalled(), { interval: 1, timeout: 2000 })
+    await vi.waitFor(() => expect(exec.runProcess).toHaveBeenCalled(), { interval: 1, timeout: 2000 })
     expect(clock).toHaveBeenCalledWith(1000)
     timeout.abort(new DOMException('timed out', 'TimeoutError'))
     await running
@@ -581,7 +581,7 @@ describe('run: failures', () => {
       exec.answerDocker(hangUntilAborted)
       stubInputs({ registries: [EU_A, US_A].join(',') })
       const running = run()
-      await vi.waitFor(() => expect(exec.getExecOutput).toHaveBeenCalled(), { interval: 1, timeout: 2000 })
+      await vi.waitFor(() => expect(exec.runProcess).toHaveBeenCalled(), { interval: 1, timeout: 2000 })
       process.emit(signal, signal)
       await running
       expect(failedWith()).toBe(`The run was cancelled (${signal}) while waiting for docker login to ${EU_A}.`)

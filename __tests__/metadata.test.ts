@@ -154,6 +154,13 @@ describe('workflows', () => {
     }
   })
 
+  it("and so do package.json's engines and the unit suite itself (npm run test:unit fetches it)", () => {
+    const major = read('.node-version').trim()
+    const pkg = JSON.parse(read('package.json')) as { engines: { node: string } }
+    expect(pkg.engines.node).toBe(`>=${major}`)
+    expect(process.versions.node.split('.')[0]).toBe(major)
+  })
+
   it('e2e-aws uses the action itself, with an OIDC token, only where AWS_ROLE_ARN is set', () => {
     const { yaml } = workflows.find(({ file }) => file.endsWith('e2e-aws.yml'))!
     const jobs = Object.values(yaml.jobs)

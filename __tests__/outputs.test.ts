@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import type { RegistryLogin } from '../src/ecr.js'
+import type { RegistryLogin } from '../src/aws-ecr.js'
 import { credentialOutputName, earliestExpiry, setLoginOutputs } from '../src/outputs.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))

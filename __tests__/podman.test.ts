@@ -1,12 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import * as exec from './fixtures/exec.js'
+import * as exec from './fixtures/process.js'
 import { ActionError } from '../src/errors.js'
 import { defaultAuthFile, podmanLogin, podmanLogout } from '../src/podman.js'
 import { TransientError } from '../src/errors.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
-vi.mock('../src/process.js', () => import('./fixtures/exec.js'))
+vi.mock('../src/process.js', () => import('./fixtures/process.js'))
 
 const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
 const AUTH_FILE = '/run/user/1001/containers/auth.json'
@@ -31,7 +31,7 @@ describe('defaultAuthFile', () => {
 describe('podmanLogin', () => {
   it('logs in with an explicit --authfile and the password on stdin only', async () => {
     await podmanLogin(HOST, 'AWS', 's3cret-password', AUTH_FILE, { PATH: '/usr/bin', UNSET: undefined }, LIVE)
-    expect(exec.getExecOutput).toHaveBeenCalledExactlyOnceWith(
+    expect(exec.runProcess).toHaveBeenCalledExactlyOnceWith(
       'podman',
       ['login', '--authfile', AUTH_FILE, '--username', 'AWS', '--password-stdin', HOST],
       expect.objectContaining({ env: { PATH: '/usr/bin', UNSET: undefined }, signal: LIVE })
@@ -64,7 +64,7 @@ describe('podmanLogin', () => {
 describe('podmanLogout', () => {
   it('logs out of the same auth file and returns podman’s message when it fails', async () => {
     expect(await podmanLogout(HOST, AUTH_FILE, {}, LIVE)).toBeUndefined()
-    expect(exec.getExecOutput.mock.calls[0].slice(0, 2)).toEqual(['podman', ['logout', '--authfile', AUTH_FILE, HOST]])
+    expect(exec.runProcess.mock.calls[0].slice(0, 2)).toEqual(['podman', ['logout', '--authfile', AUTH_FILE, HOST]])
     exec.answerDocker(() => ({ exitCode: 125, stderr: `Error: not logged into ${HOST}\n` }))
     expect(await podmanLogout(HOST, AUTH_FILE, {}, LIVE)).toBe(`Error: not logged into ${HOST}`)
   })

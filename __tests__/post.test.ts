@@ -3,19 +3,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import * as exec from './fixtures/exec.js'
-import { dockerMissingHelp } from '../src/docker.js'
+import * as exec from './fixtures/process.js'
+import { noClientHelp } from '../src/registry-cli.js'
 import { run } from '../src/post.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
-vi.mock('../src/process.js', () => import('./fixtures/exec.js'))
+vi.mock('../src/process.js', () => import('./fixtures/process.js'))
 
 const EU_A = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
 const US_A = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const PUBLIC = 'public.ecr.aws'
 
 function loggedOut(): string[] {
-  return exec.getExecOutput.mock.calls.map(([command, args]) => [command, ...(args ?? [])].join(' '))
+  return exec.runProcess.mock.calls.map(([command, args]) => [command, ...(args ?? [])].join(' '))
 }
 
 beforeEach(() => {
@@ -44,7 +44,7 @@ describe('post run', () => {
     vi.stubEnv('DOCKER_CONFIG', '/home/runner/.docker-ci')
     core.presetState('registries', JSON.stringify([EU_A]))
     await run()
-    const [, args, options] = exec.getExecOutput.mock.calls[0]
+    const [, args, options] = exec.runProcess.mock.calls[0]
     expect(args).toEqual(['logout', EU_A])
     expect(options).toMatchObject({ input: undefined, signal: expect.any(AbortSignal) as AbortSignal })
     expect(options?.env).toMatchObject({ DOCKER_CONFIG: '/home/runner/.docker-ci' })
@@ -67,8 +67,8 @@ describe('post run', () => {
     core.presetState('registries', JSON.stringify([EU_A, US_A]))
     await expect(run()).resolves.toBeUndefined()
     expect(core.warning.mock.calls).toEqual([
-      [`Could not log out of ${EU_A}: ${dockerMissingHelp()}`],
-      [`Could not log out of ${US_A}: ${dockerMissingHelp()}`]
+      [`Could not log out of ${EU_A}: ${noClientHelp()}`],
+      [`Could not log out of ${US_A}: ${noClientHelp()}`]
     ])
     expect(core.setFailed).not.toHaveBeenCalled()
   })
@@ -79,7 +79,7 @@ describe('post run', () => {
   ])('does nothing, quietly, with %s', async (_label, saved) => {
     if (saved !== undefined) core.presetState('registries', saved)
     await run()
-    expect(exec.getExecOutput).not.toHaveBeenCalled()
+    expect(exec.runProcess).not.toHaveBeenCalled()
     expect(core.info).not.toHaveBeenCalled()
     expect(core.warning).not.toHaveBeenCalled()
     expect(core.setFailed).not.toHaveBeenCalled()
@@ -124,7 +124,7 @@ describe('post run: where main logged in', () => {
     })
     await run()
     expect(loggedOut()).toEqual([`docker logout ${EU_A}`])
-    expect(exec.getExecOutput.mock.calls[0][2]?.env?.DOCKER_CONFIG).toBe(dir)
+    expect(exec.runProcess.mock.calls[0][2]?.env?.DOCKER_CONFIG).toBe(dir)
     expect(existsSync(dir)).toBe(false)
     expect(core.warning).not.toHaveBeenCalled()
   })
@@ -133,7 +133,7 @@ describe('post run: where main logged in', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ecr-login-'))
     core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: dir, jobDir: dir }))
     await run()
-    expect(exec.getExecOutput).not.toHaveBeenCalled()
+    expect(exec.runProcess).not.toHaveBeenCalled()
     expect(existsSync(dir)).toBe(false)
   })
 

@@ -23,7 +23,7 @@ import {
   selectRegistries,
   splitRegistryList
 } from '../src/registries.js'
-import { decodeAuthorizationToken } from '../src/token.js'
+import { decodeAuthorizationToken } from '../src/aws-ecr.js'
 
 // ---------------------------------------------------------------------------------------------
 // The oracle

@@ -293,7 +293,7 @@ describe('backoffDelay', () => {
 describe('withRetry', () => {
   function setup(policy: RetryPolicy, timeoutSeconds = 30) {
     const deadline = fakeTimedDeadline(timeoutSeconds)
-    return { deadline, options: { policy, deadline } }
+    return { deadline, options: { retry: policy, deadline } }
   }
 
   it('returns the first success without retrying and hands the call the deadline signal', async () => {
@@ -398,7 +398,7 @@ describe('withRetry', () => {
   it('stops retrying when the deadline passes during the backoff', async () => {
     vi.useFakeTimers()
     const deadline = fakeTimedDeadline(2)
-    const options = { policy: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, deadline }
+    const options = { retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, deadline }
     const call = vi.fn(() => Promise.reject(withStatus(503)))
     const result = deadline.race(
       withRetry('ECR GetAuthorizationToken in eu-west-1', call, { ...options, random: () => 1 })
@@ -418,7 +418,7 @@ describe('withRetry', () => {
     vi.useFakeTimers()
     const timeout = new AbortController()
     const options = {
-      policy: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 },
+      retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 },
       deadline: new Deadline(1, undefined, timeout.signal)
     }
     const call = vi.fn(
@@ -455,7 +455,7 @@ describe('withRetry under throttling', () => {
     const deadline = fakeTimedDeadline(600)
     const answers = Array.from({ length: n }, () => () => Promise.reject(rateExceeded()))
     const { call, at } = timedCall<string>(answers, () => Promise.resolve('token'))
-    const result = withRetry(ECR, call, { policy, deadline, random: () => random })
+    const result = withRetry(ECR, call, { retry: policy, deadline, random: () => random })
     await vi.advanceTimersByTimeAsync(ms)
     await expect(result).resolves.toBe('token')
     return { call, at }
@@ -490,7 +490,7 @@ describe('withRetry under throttling', () => {
       [() => Promise.reject(new ThrottlingError('the token service answered HTTP 429', 7000))],
       () => Promise.resolve('token')
     )
-    const result = withRetry("GitHub's OIDC token request", call, { policy, deadline, random: () => 0.5 })
+    const result = withRetry("GitHub's OIDC token request", call, { retry: policy, deadline, random: () => 0.5 })
     await vi.advanceTimersByTimeAsync(6999)
     expect(call).toHaveBeenCalledTimes(1)
     await vi.advanceTimersByTimeAsync(1)
@@ -507,7 +507,9 @@ describe('withRetry under throttling', () => {
       [throttle, unavailable, throttle, throttle, unavailable, throttle, unavailable],
       () => Promise.resolve('token')
     )
-    const settled = withRetry(ECR, call, { policy, deadline, random: () => 0.5 }).catch((error: unknown) => error)
+    const settled = withRetry(ECR, call, { retry: policy, deadline, random: () => 0.5 }).catch(
+      (error: unknown) => error
+    )
     await vi.advanceTimersByTimeAsync(60_000)
     const error = (await settled) as ActionError
     expect(error).toBeInstanceOf(ActionError)
@@ -522,7 +524,7 @@ describe('withRetry under throttling', () => {
     const deadline = fakeTimedDeadline(30)
     const { call } = timedCall<string>([], () => Promise.reject(rateExceeded()))
     const settled = deadline
-      .race(withRetry(ECR, call, { policy, deadline, random: () => 0.5 }))
+      .race(withRetry(ECR, call, { retry: policy, deadline, random: () => 0.5 }))
       .catch((error: unknown) => error as Error)
     await vi.advanceTimersByTimeAsync(30_000)
     const { message } = (await settled) as Error
@@ -561,7 +563,7 @@ describe('withRetry under throttling', () => {
     vi.useFakeTimers()
     const deadline = fakeTimedDeadline(120)
     const { call, at } = timedCall<string>([() => Promise.reject(answer)], () => Promise.resolve('token'))
-    const result = withRetry(ECR, call, { policy, deadline, random: () => 0 })
+    const result = withRetry(ECR, call, { retry: policy, deadline, random: () => 0 })
     await vi.advanceTimersByTimeAsync(10_000)
     await expect(result).resolves.toBe('token')
     // 4 s, less the few ms between the answer and the fake clock taking over.

@@ -113,7 +113,12 @@ export async function simulate(scenario: Scenario): Promise<Outcome> {
     try {
       await time.sleep(scenario.startupMs, controller.signal)
       for (const service of SERVICES) {
-        await withRetry(CALL_NAMES[service], signal => request(service, signal), { policy, deadline, random, clock })
+        await withRetry(CALL_NAMES[service], signal => request(service, signal), {
+          retry: policy,
+          deadline,
+          random,
+          clock
+        })
       }
       loggedIn++
       finished.push(time.now)

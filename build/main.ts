@@ -1,2 +1,3 @@
-// Bundle entry for script/build.ts (ncc runs from this folder to use its tsconfig.json).
-import '../src/entry/main.js'
+// The main step's bundle entry (script/build.ts bundles it into dist/main).
+import { run } from '../src/main.js'
+await run()

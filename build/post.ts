@@ -1,2 +1,3 @@
-// Bundle entry for script/build.ts (ncc runs from this folder to use its tsconfig.json).
-import '../src/entry/post.js'
+// The post step's bundle entry (script/build.ts bundles it into dist/post).
+import { run } from '../src/post.js'
+await run()

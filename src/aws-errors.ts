@@ -1,12 +1,8 @@
 // How the step quotes an AWS SDK error: AWS's own code and message, or, for an answer that did
 // not come from AWS, what came instead and why that happens.
 
-import { describeTunnelRefusal, MAYBE_PROXY_REFUSED_HELP, PROXY_REFUSED_HELP } from './proxy-help.js'
-import type { ErrorShape } from './types.js'
-
-function shapeOf(error: unknown): ErrorShape {
-  return typeof error === 'object' && error !== null ? error : {}
-}
+import { errorShape, type ErrorShape } from './errors.js'
+import { describeTunnelRefusal, MAYBE_PROXY_REFUSED_HELP, PROXY_REFUSED_HELP } from './network.js'
 
 /** An answer the SDK could not parse: a captive portal, a wrong custom endpoint or a proxy's page. */
 function describeForeignAnswer(shape: ErrorShape): string {
@@ -23,7 +19,7 @@ function describeForeignAnswer(shape: ErrorShape): string {
 
 /** `Name: message` of an SDK error, for messages that quote AWS. */
 export function describeAwsError(error: unknown): string {
-  const shape = shapeOf(error)
+  const shape = errorShape(error)
   const status = shape.$metadata?.httpStatusCode
   if (status === 407) return PROXY_REFUSED_HELP
   const tunnel = describeTunnelRefusal(shape.message ?? '')
@@ -36,7 +32,8 @@ export function describeAwsError(error: unknown): string {
   return message.startsWith(name) ? message : `${name}: ${message}`
 }
 
+/** AWS's error code: the wire `Code` where the SDK keeps one, else the error's name. */
 export function awsErrorName(error: unknown): string | undefined {
-  const shape = shapeOf(error)
+  const shape = errorShape(error)
   return shape.Code ?? shape.name
 }

@@ -1,5 +1,5 @@
-// One deadline for the whole main step, built from AbortSignal.timeout (and the run's
-// cancellation). Every remote call registers what it waits for, so that the message can name it.
+// One deadline for the whole main step, built from AbortSignal.timeout and the run's
+// cancellation. Every remote call registers what it waits for, so that the message can name it.
 
 import { ActionError } from './errors.js'
 
@@ -57,4 +57,13 @@ export class Deadline {
     expired.catch(() => undefined)
     return Promise.race([work, expired])
   }
+}
+
+/** Aborts when the runner cancels the run: SIGINT, then SIGTERM if the step is still running. */
+export function cancellation(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController()
+  const cancel = (name: NodeJS.Signals): void => controller.abort(new ActionError(`The run was cancelled (${name})`))
+  process.on('SIGINT', cancel).on('SIGTERM', cancel)
+  const dispose = (): void => void process.off('SIGINT', cancel).off('SIGTERM', cancel)
+  return { signal: controller.signal, dispose }
 }

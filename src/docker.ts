@@ -1,44 +1,12 @@
 // `docker login` and `docker logout`. The password goes to stdin only: never argv, never a log line.
 // Every run is under an abort signal: at the deadline, or when the run is cancelled, docker and
-// the credential helpers it started are killed (src/process.ts).
+// the credential helpers it started are killed (process.ts).
 
 import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { runCli } from './cli.js'
+import { dockerConfigFile } from './docker-config.js'
 import { ActionError, ThrottlingError, TransientError } from './errors.js'
-import { userDockerConfigDir } from './job-config.js'
-import type { Env } from './types.js'
-
-const INSTALL_HELP: Partial<Record<NodeJS.Platform, string>> = {
-  darwin:
-    "GitHub's macOS runners come without Docker: install a Docker CLI and a daemon before this step " +
-    '(e.g. `brew install docker colima && colima start`), or run the job on ubuntu-latest.',
-  win32: 'On Windows, install Docker (docker.exe) and add its folder to PATH; GitHub-hosted Windows runners have it.'
-}
-
-/** How to get docker on this kind of runner. */
-export function dockerInstallHelp(platform: NodeJS.Platform = process.platform): string {
-  return (
-    INSTALL_HELP[platform] ??
-    'GitHub-hosted Ubuntu runners have it; on a self-hosted runner or in a container job, install it ' +
-      '(e.g. docker-ce-cli) or add it to PATH.'
-  )
-}
-
-/** Why docker cannot be found, and how to get it on this kind of runner. */
-export function dockerMissingHelp(platform: NodeJS.Platform = process.platform): string {
-  return `docker is not on PATH. This action runs \`docker login\`, so the runner needs the Docker CLI. ${dockerInstallHelp(platform)}`
-}
-
-// A registry or network hiccup, worth another try; a 401 ("unauthorized") is not.
-const TRANSIENT_OUTPUT =
-  /\b50[0234]\b|\b429\b|too many requests|internal server error|bad gateway|service unavailable|gateway time-?out|connection refused|connection reset|i\/o timeout|tls handshake timeout|timeout exceeded|temporary failure in name resolution|unexpected EOF|: EOF\b/i
-
-// The registry refused the credentials (401/403, or its `unauthorized:`/`denied:` error codes):
-// retrying cannot help. "permission denied" is the local system's word, not the registry's.
-const REFUSED_OUTPUT =
-  /\b40[13]\b|unauthorized|forbidden|(?<!permission )\bdenied: |authentication required|no basic auth credentials/i
+import { REFUSED_OUTPUT, refusedLogin, runCli, TRANSIENT_OUTPUT } from './registry-cli.js'
 
 // docker could not reach its daemon, or may not use its socket.
 const DAEMON_OUTPUT =
@@ -88,13 +56,8 @@ export function dockerMessage(output: string): string {
     .join(' ')
 }
 
-/** The docker config file docker uses with this environment. */
-export function dockerConfigFile(env: Env): string {
-  return join(userDockerConfigDir(env), 'config.json')
-}
-
 /** The credential helper docker uses for `host`: named in its message, else in its config. */
-export function credentialStoreOf(host: string, message: string, env: Env): string | undefined {
+function credentialStoreOf(host: string, message: string, env: NodeJS.ProcessEnv): string | undefined {
   const named = /docker-credential-([\w.-]+)/.exec(message)?.[1]
   if (named) return named
   try {
@@ -108,7 +71,7 @@ export function credentialStoreOf(host: string, message: string, env: Env): stri
   }
 }
 
-function credentialStoreHelp(host: string, message: string, env: Env): string {
+function credentialStoreHelp(host: string, message: string, env: NodeJS.ProcessEnv): string {
   const config = dockerConfigFile(env)
   const store = credentialStoreOf(host, message, env)
   if (/the stub received bad data/i.test(message)) {
@@ -133,8 +96,8 @@ function credentialStoreHelp(host: string, message: string, env: Env): string {
   )
 }
 
-function runDocker(args: string[], env: Env, signal: AbortSignal, input?: string) {
-  return runCli('docker', args, { env, signal, input, missing: dockerMissingHelp })
+function runDocker(args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal, input?: string) {
+  return runCli('docker', args, { env, signal, input })
 }
 
 /** One `docker login` attempt. Throws TransientError when a retry may succeed. */
@@ -142,7 +105,7 @@ export async function dockerLogin(
   host: string,
   username: string,
   password: string,
-  env: Env,
+  env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<void> {
   const { exitCode, stdout, stderr } = await runDocker(
@@ -162,10 +125,7 @@ export async function dockerLogin(
       throw new TransientError(`docker login to ${host}: ${message}`)
     }
     case 'refused':
-      throw new ActionError(
-        `docker login to ${host} was rejected: ${message}. The registry refused the credentials ECR issued: ` +
-          `check that ${host} is the registry you mean and that its account lets this principal in.`
-      )
+      throw refusedLogin('docker', host, message)
     case 'daemon':
       throw new ActionError(
         `docker login to ${host} failed: docker cannot reach its daemon (${message}). Start the Docker daemon, ` +
@@ -180,7 +140,11 @@ export async function dockerLogin(
 }
 
 /** `docker logout`; returns docker's message when it fails, for a warning. */
-export async function dockerLogout(host: string, env: Env, signal: AbortSignal): Promise<string | undefined> {
+export async function dockerLogout(
+  host: string,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal
+): Promise<string | undefined> {
   const { exitCode, stdout, stderr } = await runDocker(['logout', host], env, signal)
   core.debug(`docker logout ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
   if (exitCode === 0) return undefined

@@ -1,10 +1,9 @@
 // Every input is read, defaulted and validated here, into one typed object. Messages name the
-// input, the value (inputs here are never secret) and the accepted form.
+// input, the value (never a secret: a proxy URL's user info is hidden) and the accepted form.
 
 import * as core from '@actions/core'
 import { InputError } from './errors.js'
-import { DEFAULT_BACKOFF, type RetryPolicy } from './retry.js'
-import type { Env } from './types.js'
+import { maskProxyCredentials, type ProxyConfig, resolveProxy } from './network.js'
 import { isValidRegion, type Registry, selectRegistries, splitRegistryList } from './registries.js'
 
 /** The inputs action.yml declares; nothing else is read. */
@@ -46,8 +45,10 @@ export interface Inputs {
   maskPassword: boolean
   /** Whether the post step logs out (`logout` true and `skip-logout` false). */
   logout: boolean
-  httpProxy?: string
-  retry: RetryPolicy
+  /** The http-proxy input, else the proxy variables of the environment. */
+  proxy: ProxyConfig
+  /** How many times a transient failure is tried (throttling is tried until the deadline). */
+  retryMaxAttempts: number
   timeoutSeconds: number
   dockerConfig: DockerConfigMode
 }
@@ -74,7 +75,7 @@ function parseInteger(name: InputName, value: string, fallback: number, min: num
 }
 
 /** A session name that CloudTrail can trace back to the run: `gha-<owner>.<repo>-<run id>-<attempt>`. */
-export function defaultSessionName(env: Env): string {
+export function defaultSessionName(env: NodeJS.ProcessEnv): string {
   const suffix = [env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT].filter(Boolean).join('-')
   const repository = (env.GITHUB_REPOSITORY ?? '').replace('/', '.').replace(/[^\w+=,.@-]/g, '-')
   const tail = suffix ? `-${suffix}` : ''
@@ -83,7 +84,7 @@ export function defaultSessionName(env: Env): string {
   return SESSION_NAME.test(name) && repository ? name : 'gha-ecr-login'
 }
 
-function readRegion(getInput: GetInput, env: Env): string | undefined {
+function readRegion(getInput: GetInput, env: NodeJS.ProcessEnv): string | undefined {
   const candidates: [string, string | undefined][] = [
     ['aws-region', getInput('aws-region')],
     ['AWS_REGION', env.AWS_REGION?.trim()],
@@ -99,7 +100,7 @@ function readRegion(getInput: GetInput, env: Env): string | undefined {
   return region
 }
 
-function readWebIdentity(getInput: GetInput, env: Env): WebIdentitySettings | undefined {
+function readWebIdentity(getInput: GetInput, env: NodeJS.ProcessEnv): WebIdentitySettings | undefined {
   const roleArn = getInput('role-to-assume')
   if (!roleArn) return undefined
   if (!ROLE_ARN.test(roleArn)) {
@@ -145,7 +146,13 @@ function readDockerConfigMode(getInput: GetInput): DockerConfigMode {
 }
 
 /** Reads and validates every input. Throws InputError naming the first bad one. */
-export function readInputs(getInput: GetInput = name => core.getInput(name), env: Env = process.env): Inputs {
+export function readInputs(
+  getInput: GetInput = name => core.getInput(name),
+  env: NodeJS.ProcessEnv = process.env
+): Inputs {
+  const httpProxy = getInput('http-proxy') || undefined
+  // First, before anything can print: a proxy password, in any shape.
+  maskProxyCredentials(httpProxy, env)
   const webIdentity = readWebIdentity(getInput, env)
   const region = readRegion(getInput, env)
   const registryType = readRegistryType(getInput)
@@ -163,11 +170,8 @@ export function readInputs(getInput: GetInput = name => core.getInput(name), env
     registries: selectRegistries({ entries, registryType, region }),
     maskPassword: parseBoolean('mask-password', getInput('mask-password'), true),
     logout: logout && !skipLogout,
-    httpProxy: getInput('http-proxy') || undefined,
-    retry: {
-      maxAttempts: parseInteger('retry-max-attempts', getInput('retry-max-attempts'), 5, 1, 20),
-      ...DEFAULT_BACKOFF
-    },
+    proxy: resolveProxy(httpProxy, env),
+    retryMaxAttempts: parseInteger('retry-max-attempts', getInput('retry-max-attempts'), 5, 1, 20),
     timeoutSeconds: parseInteger('timeout-seconds', getInput('timeout-seconds'), 120, 1, 3600),
     dockerConfig: readDockerConfigMode(getInput)
   }

@@ -1,19 +1,20 @@
-// The main step: inputs → credentials → ECR tokens → one `docker login` at a time.
+// The main step: inputs → AWS credentials (GitHub's OIDC token → STS, or the SDK's default
+// chain) → ECR tokens → one `docker login` at a time.
 
 import * as core from '@actions/core'
-import type { CallContext } from './aws-client.js'
-import { resolveCredentials } from './credentials.js'
-import { prepareLoginTarget, registryClient } from './clients.js'
-import { Deadline } from './deadline.js'
-import { fetchRegistryLogins, type RegistryLogin } from './ecr.js'
+import { credentialsFromDefaultChain } from './aws-credentials.js'
+import { fetchRegistryLogins, type RegistryLogin } from './aws-ecr.js'
+import type { AwsCredentials } from './aws-sdk.js'
+import { cancellation, Deadline } from './deadline.js'
 import { ActionError, messageOf } from './errors.js'
+import { oidcRequestFromEnv, requestIdToken } from './github-oidc.js'
 import { type Inputs, readInputs } from './inputs.js'
+import { createAgents, proxyEnvironment, redactProxyUrl } from './network.js'
 import { setLoginOutputs } from './outputs.js'
 import { processesSettled } from './process.js'
-import { createAgents, proxyEnvironment, redactProxyUrl, resolveProxy } from './proxy.js'
 import { groupRegistries } from './registries.js'
-import { withRetry } from './retry.js'
-import { maskProxyCredentials } from './secrets.js'
+import { prepareLoginTarget, registryClient } from './registry-client.js'
+import { type CallContext, retryPolicy, withRetry } from './retry.js'
 import { saveLoginTarget, saveLogoutTimeout, saveRegistriesToLogOut } from './state.js'
 
 /** Runs tasks one at a time, in the order given: the docker CLI rewrites config.json without a lock. */
@@ -45,8 +46,23 @@ function failureMessage(failures: string[], loggedIn: RegistryLogin[]): string {
   return `${problems}\nLogged in to ${loggedIn.map(login => login.host).join(', ')}; the post step logs out of them.`
 }
 
+/** GitHub's OIDC token exchanged with STS when role-to-assume is set, else the SDK's default chain. */
+export async function awsCredentials(inputs: Inputs, context: CallContext): Promise<AwsCredentials> {
+  const { webIdentity } = inputs
+  const stsRegion = inputs.region ?? inputs.registries[0].region
+  if (!webIdentity) return credentialsFromDefaultChain(context, stsRegion)
+  const request = oidcRequestFromEnv(process.env)
+  core.info(`Assuming ${webIdentity.roleArn} with GitHub's OIDC token (audience ${webIdentity.audience})`)
+  // The STS client is loaded only for OIDC, and while the token request is in flight.
+  const stsModule = import('./aws-sts.js')
+  stsModule.catch(() => undefined)
+  const token = await requestIdToken(request, webIdentity.audience, context)
+  const { assumeRoleWithWebIdentity } = await stsModule
+  return assumeRoleWithWebIdentity(webIdentity, token, stsRegion, context)
+}
+
 async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
-  const proxy = resolveProxy(inputs.httpProxy, process.env)
+  const { proxy } = inputs
   if (proxy.url) {
     const bypass = proxy.noProxy ? `; not for ${proxy.noProxy}` : ''
     core.info(`Using proxy ${redactProxyUrl(proxy.url)} (from ${proxy.source})${bypass}`)
@@ -55,10 +71,9 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   const target = await prepareLoginTarget(inputs.dockerConfig, process.env)
   if (target.client !== 'docker' || target.jobDir) saveLoginTarget(target)
 
-  const context: CallContext = { agents: createAgents(proxy), deadline, retry: inputs.retry }
-  const dockerEnv = { ...process.env, ...proxyEnvironment(proxy) }
-  const client = registryClient(target, dockerEnv)
-  const credentials = await resolveCredentials(inputs, context)
+  const context: CallContext = { agents: createAgents(proxy), deadline, retry: retryPolicy(inputs.retryMaxAttempts) }
+  const client = registryClient(target, { ...process.env, ...proxyEnvironment(proxy) })
+  const credentials = await awsCredentials(inputs, context)
 
   const docker = new SerialQueue()
   const toLogOut: string[] = []
@@ -76,7 +91,7 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
     await withRetry(
       `${target.client} login to ${login.host}`,
       signal => client.login(login.host, login.username, login.password, signal),
-      { policy: inputs.retry, deadline }
+      context
     )
     loggedIn.push(login)
     core.info(`Logged in to ${login.host} as ${login.username}${expiryNote(login)}`)
@@ -109,22 +124,11 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   if (failures.length > 0) throw new ActionError(failureMessage(failures, loggedIn))
 }
 
-/** Aborts when the runner cancels the run: SIGINT, then SIGTERM if the step is still running. */
-function cancellation(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController()
-  const cancel = (name: NodeJS.Signals): void => controller.abort(new ActionError(`The run was cancelled (${name})`))
-  process.on('SIGINT', cancel).on('SIGTERM', cancel)
-  const dispose = (): void => void process.off('SIGINT', cancel).off('SIGTERM', cancel)
-  return { signal: controller.signal, dispose }
-}
-
 export async function run(): Promise<void> {
   const cancelled = cancellation()
   let deadline: Deadline | undefined
   try {
     const inputs = readInputs()
-    // Before anything can print: a proxy password, whatever shape the URL has.
-    maskProxyCredentials(inputs.httpProxy, process.env)
     deadline = new Deadline(inputs.timeoutSeconds, cancelled.signal)
     await deadline.race(logIn(inputs, deadline))
   } catch (error) {

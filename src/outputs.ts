@@ -1,19 +1,26 @@
 // The step's outputs, named as amazon-ecr-login names them so that it is a drop-in.
 
 import * as core from '@actions/core'
-import type { RegistryLogin } from './ecr.js'
+
+/** What the outputs say of one login (aws-ecr.ts's RegistryLogin has this shape). */
+interface LoginOutput {
+  host: string
+  username: string
+  password: string
+  expiresAt?: Date
+}
 
 /** `docker_password_123456789012_dkr_ecr_eu_west_1_amazonaws_com` for a host. */
 export function credentialOutputName(kind: 'username' | 'password', host: string): string {
   return `docker_${kind}_${host.replace(/[^a-zA-Z0-9_]+/g, '_')}`
 }
 
-export function earliestExpiry(logins: readonly RegistryLogin[]): Date | undefined {
+export function earliestExpiry(logins: readonly LoginOutput[]): Date | undefined {
   const times = logins.flatMap(login => (login.expiresAt ? [login.expiresAt.getTime()] : []))
   return times.length > 0 ? new Date(Math.min(...times)) : undefined
 }
 
-export function setLoginOutputs(logins: readonly RegistryLogin[]): void {
+export function setLoginOutputs(logins: readonly LoginOutput[]): void {
   if (logins.length === 1) core.setOutput('registry', logins[0].host)
   core.setOutput('registries', logins.map(login => login.host).join(','))
   for (const login of logins) {

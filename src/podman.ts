@@ -3,19 +3,11 @@
 // rewrites it keeping only `auths` and `credHelpers`. The password goes to stdin only.
 
 import * as core from '@actions/core'
-import { runCli } from './cli.js'
 import { ActionError, TransientError } from './errors.js'
-import type { Env } from './types.js'
-
-// podman's words for a refused password ("invalid username/password", "401 Unauthorized").
-// "permission denied" is the local system's word, not the registry's.
-const REFUSED = /invalid username\/password|unauthorized|\b40[13]\b|authentication required|(?<!permission )\bdenied\b/i
-// A registry or network hiccup, worth another try.
-const TRANSIENT =
-  /\b50[0234]\b|\b429\b|too many requests|connection refused|connection reset|i\/o timeout|tls handshake timeout|timeout exceeded|temporary failure in name resolution|unexpected EOF|: EOF\b/i
+import { REFUSED_OUTPUT, refusedLogin, runCli, TRANSIENT_OUTPUT } from './registry-cli.js'
 
 /** Where podman keeps credentials when nothing else is said: containers-auth.json(5)'s default. */
-export function defaultAuthFile(env: Env, uid: number | undefined = process.getuid?.()): string {
+export function defaultAuthFile(env: NodeJS.ProcessEnv, uid: number | undefined = process.getuid?.()): string {
   if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE
   if (env.XDG_RUNTIME_DIR) return `${env.XDG_RUNTIME_DIR}/containers/auth.json`
   return `/run/containers/${uid ?? 0}/auth.json`
@@ -29,7 +21,7 @@ function podmanMessage(output: string): string {
     .join(' ')
 }
 
-function runPodman(args: string[], env: Env, signal: AbortSignal, input?: string) {
+function runPodman(args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal, input?: string) {
   return runCli('podman', args, { env, signal, input })
 }
 
@@ -39,7 +31,7 @@ export async function podmanLogin(
   username: string,
   password: string,
   authFile: string,
-  env: Env,
+  env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<void> {
   const { exitCode, stdout, stderr } = await runPodman(
@@ -51,13 +43,8 @@ export async function podmanLogin(
   const message = podmanMessage(stderr) || podmanMessage(stdout) || `exit code ${exitCode}`
   core.debug(`podman login ${host}: exit ${exitCode}; ${message}`)
   if (exitCode === 0) return
-  if (REFUSED.test(message)) {
-    throw new ActionError(
-      `podman login to ${host} was rejected: ${message}. The registry refused the credentials ECR issued: ` +
-        `check that ${host} is the registry you mean and that its account lets this principal in.`
-    )
-  }
-  if (TRANSIENT.test(message)) throw new TransientError(`podman login to ${host}: ${message}`)
+  if (REFUSED_OUTPUT.test(message)) throw refusedLogin('podman', host, message)
+  if (TRANSIENT_OUTPUT.test(message)) throw new TransientError(`podman login to ${host}: ${message}`)
   throw new ActionError(`podman login to ${host} failed: ${message}`)
 }
 
@@ -65,7 +52,7 @@ export async function podmanLogin(
 export async function podmanLogout(
   host: string,
   authFile: string,
-  env: Env,
+  env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<string | undefined> {
   const { exitCode, stdout, stderr } = await runPodman(['logout', '--authfile', authFile, host], env, signal)

@@ -3,10 +3,9 @@
 // logout given up on is killed with the credential helper it started.
 
 import * as core from '@actions/core'
-import { registryClient, releaseLoginTarget } from './clients.js'
-import { messageOf } from './errors.js'
+import { errorShape, messageOf } from './errors.js'
+import { type LoginTarget, registryClient, releaseLoginTarget } from './registry-client.js'
 import { logoutTimeoutSeconds, registriesToLogOut, savedLoginTarget } from './state.js'
-import type { LoginTarget } from './types.js'
 
 // One logout takes well under a second; a credential helper waiting for a keyring never returns.
 const LOGOUT_TIMEOUT_SECONDS = 10
@@ -33,7 +32,7 @@ async function logOut(target: LoginTarget): Promise<void> {
       else core.info(`Logged out of ${host}`)
     } catch (error) {
       const reason =
-        (error as { name?: string }).name === 'TimeoutError'
+        errorShape(error).name === 'TimeoutError'
           ? `${target.client} logout gave no answer within ${eachSeconds} s and was stopped (a credential helper may be waiting for a keyring or a prompt)`
           : messageOf(error)
       core.warning(`Could not log out of ${host}: ${reason}`)

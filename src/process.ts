@@ -2,7 +2,6 @@
 // started (docker's credential helpers) are killed, and the call settles only once they are gone.
 
 import { spawn, spawnSync } from 'node:child_process'
-import type { Env } from './types.js'
 
 export interface ProcessResult {
   exitCode: number
@@ -13,7 +12,7 @@ export interface ProcessResult {
 export interface RunOptions {
   /** Given on stdin, then stdin is closed. */
   input?: Buffer
-  env: Env
+  env: NodeJS.ProcessEnv
   signal: AbortSignal
 }
 
@@ -52,7 +51,7 @@ export async function processesSettled(): Promise<void> {
   while (running.size > 0) await Promise.allSettled([...running])
 }
 
-function definedEnv(env: Env): Record<string, string> {
+function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((pair): pair is [string, string] => pair[1] !== undefined))
 }
 

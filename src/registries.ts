@@ -8,7 +8,7 @@ export const ECR_PUBLIC_HOST = 'public.ecr.aws'
 // ECR Public's dual-stack registry host (IPv4 and IPv6); docker logs in to the host the user wrote.
 export const ECR_PUBLIC_DUALSTACK_HOST = 'ecr-public.aws.com'
 // ECR Public hands out tokens from us-east-1 only.
-export const ECR_PUBLIC_REGION = 'us-east-1'
+const ECR_PUBLIC_REGION = 'us-east-1'
 
 /** What the AWS SDK's partitions data says about a region's partition. */
 export interface Partition {

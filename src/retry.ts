@@ -1,12 +1,13 @@
 // Retries for transient failures only, with full-jitter exponential backoff, all under one
-// deadline for the whole main step (src/deadline.ts). A bad configuration fails on its first answer.
+// deadline for the whole main step (deadline.ts); and the CallContext every remote call is
+// handed. A bad configuration fails on its first answer.
 
 import * as core from '@actions/core'
 import { getRetryAfterHint, isThrottlingError, isTransientError } from '@smithy/core/retry'
-import type { Deadline } from './deadline.js'
 import { describeAwsError } from './aws-errors.js'
-import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
-import type { ErrorShape } from './types.js'
+import type { Deadline } from './deadline.js'
+import { ActionError, errorShape, type ErrorShape, messageOf, ThrottlingError, TransientError } from './errors.js'
+import type { Agents } from './network.js'
 
 export interface RetryPolicy {
   maxAttempts: number
@@ -14,7 +15,19 @@ export interface RetryPolicy {
   maxDelayMs: number
 }
 
+/** What every remote call of the step runs with: one retry policy, one deadline, one pair of agents. */
+export interface CallContext {
+  retry: RetryPolicy
+  deadline: Deadline
+  agents: Agents
+}
+
 export const DEFAULT_BACKOFF = { baseDelayMs: 250, maxDelayMs: 8000 } as const
+
+/** The step's policy: `retry-max-attempts` tries, with the default backoff. */
+export function retryPolicy(maxAttempts: number): RetryPolicy {
+  return { maxAttempts, ...DEFAULT_BACKOFF }
+}
 
 /**
  * The longest wait between two throttled attempts, shorter than for other failures: a throttled
@@ -31,9 +44,9 @@ type SdkError = Parameters<typeof isTransientError>[0]
 const MORE_TRANSIENT_NAMES = new Set(['IDPCommunicationError'])
 const MORE_TRANSIENT_CODES = new Set(['ECONNABORTED', 'ENETDOWN', 'UND_ERR_SOCKET'])
 
-function shapeOf(error: unknown): ErrorShape | undefined {
-  if (typeof error !== 'object' || error === null) return undefined
-  const shape = error as ErrorShape
+/** The shape to classify; undefined for an abort, which is never retried. */
+function retryableShape(error: unknown): ErrorShape | undefined {
+  const shape = errorShape(error)
   return shape.name === 'AbortError' ? undefined : shape
 }
 
@@ -46,7 +59,7 @@ export function retryAfterMs(response: unknown): number | undefined {
 /** "Slow down": HTTP 429, the SDK's throttling codes (`ThrottlingException`, `Throttling`, …). */
 export function isThrottling(error: unknown): boolean {
   if (error instanceof ThrottlingError) return true
-  const shape = shapeOf(error)
+  const shape = retryableShape(error)
   if (!shape) return false
   if (isThrottlingError(shape as SdkError)) return true
   // An AWS answer that says so in words only.
@@ -59,7 +72,7 @@ export function isThrottling(error: unknown): boolean {
  */
 export function isTransient(error: unknown, depth = 0): boolean {
   if (error instanceof TransientError) return true
-  const shape = shapeOf(error)
+  const shape = retryableShape(error)
   if (!shape) return false
   if (isThrottling(error) || isTransientError(shape as SdkError)) return true
   const names = [shape.name, shape.Code]
@@ -72,16 +85,16 @@ export function isTransient(error: unknown, depth = 0): boolean {
 }
 
 /** Time for the retry loop: the real clock by default; a virtual one in the matrix simulation. */
-export interface Clock {
+interface Clock {
   now(): number
   sleep(ms: number, signal: AbortSignal): Promise<void>
 }
 
+/** The call's context; the rest is for tests and the matrix simulation. */
 export interface RetryOptions {
-  policy: RetryPolicy
+  retry: RetryPolicy
   deadline: Pick<Deadline, 'signal' | 'track'>
   isTransient?: (error: unknown) => boolean
-  isThrottling?: (error: unknown) => boolean
   random?: () => number
   clock?: Clock
 }
@@ -142,10 +155,10 @@ function seconds(ms: number): string {
 /** How the log quotes a failure: an AWS SDK error as AWS's code and message (or, for an answer that
  * is not from AWS, what came instead); anything else by its message. */
 function quote(error: unknown): string {
-  return shapeOf(error)?.$metadata !== undefined ? describeAwsError(error) : messageOf(error)
+  return errorShape(error).$metadata !== undefined ? describeAwsError(error) : messageOf(error)
 }
 
-export const THROTTLING_HELP =
+const THROTTLING_HELP =
   "the account's rate quota is shared by every job calling at that moment: raise 'timeout-seconds', " +
   "or run fewer jobs at once (the matrix's 'max-parallel')"
 
@@ -157,14 +170,7 @@ export const THROTTLING_HELP =
 export async function withRetry<T>(
   what: string,
   call: (signal: AbortSignal) => Promise<T>,
-  {
-    policy,
-    deadline,
-    isTransient: transient = isTransient,
-    isThrottling: throttling = isThrottling,
-    random,
-    clock = REAL_CLOCK
-  }: RetryOptions
+  { retry: policy, deadline, isTransient: transient = isTransient, random, clock = REAL_CLOCK }: RetryOptions
 ): Promise<T> {
   let failures = 0
   let throttled = 0
@@ -188,7 +194,7 @@ export async function withRetry<T>(
     } catch (error) {
       if (deadline.signal.aborted || !transient(error)) throw error
       let delay: number
-      if (throttling(error)) {
+      if (isThrottling(error)) {
         if (throttled++ === 0) {
           throttledSince = clock.now()
           core.info(
@@ -197,7 +203,7 @@ export async function withRetry<T>(
           )
         }
         const retryAfter =
-          error instanceof ThrottlingError ? error.retryAfterMs : retryAfterMs(shapeOf(error)?.$response)
+          error instanceof ThrottlingError ? error.retryAfterMs : retryAfterMs(errorShape(error).$response)
         delay = throttlingDelay(throttled, policy, retryAfter, random)
       } else {
         if (++failures >= policy.maxAttempts) {

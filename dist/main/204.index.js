@@ -820,7 +820,7 @@ const resolveHttpAuthSchemeConfig = (config) => {
 // EXTERNAL MODULE: ../node_modules/@aws-sdk/nested-clients/package.json
 var nested_clients_package = __webpack_require__(6879);
 // EXTERNAL MODULE: ../node_modules/@aws-sdk/core/dist-es/submodules/client/emitWarningIfUnsupportedVersion.js
-var emitWarningIfUnsupportedVersion = __webpack_require__(8739);
+var emitWarningIfUnsupportedVersion = __webpack_require__(1120);
 // EXTERNAL MODULE: ../node_modules/@aws-sdk/core/dist-es/submodules/client/getDefaultSocketTimeout.js
 var getDefaultSocketTimeout = __webpack_require__(4351);
 // EXTERNAL MODULE: ../node_modules/@aws-sdk/core/dist-es/submodules/client/util-user-agent-node/defaultUserAgent.js + 4 modules

@@ -110,7 +110,7 @@ const commonParams = {
 ;// CONCATENATED MODULE: ../node_modules/@aws-sdk/client-ecr-public/package.json
 const package_namespaceObject = {"rE":"3.1108.0"};
 // EXTERNAL MODULE: ../node_modules/@aws-sdk/core/dist-es/submodules/client/emitWarningIfUnsupportedVersion.js
-var emitWarningIfUnsupportedVersion = __webpack_require__(8739);
+var emitWarningIfUnsupportedVersion = __webpack_require__(1120);
 // EXTERNAL MODULE: ../node_modules/@aws-sdk/core/dist-es/submodules/client/util-user-agent-node/defaultUserAgent.js + 4 modules
 var defaultUserAgent = __webpack_require__(7303);
 // EXTERNAL MODULE: ../node_modules/@aws-sdk/core/dist-es/submodules/client/util-user-agent-node/nodeAppIdConfigOptions.js

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
 export type Variant = 'standard' | 'fips' | 'dualstack' | 'dualstack-fips'
-export const VARIANTS: readonly Variant[] = ['standard', 'fips', 'dualstack', 'dualstack-fips']
+const VARIANTS: readonly Variant[] = ['standard', 'fips', 'dualstack', 'dualstack-fips']
 
 export interface SdkPartition {
   id: string
@@ -106,7 +106,7 @@ export function apiHosts(regions: readonly string[]): string[] {
  * the partition's DNS suffix; dual-stack ones under its dual-stack suffix with `api.` turned into
  * `on.` (ECR's documented rule: api.aws → on.aws).
  */
-export function registryHost(
+function registryHost(
   account: string,
   partition: SdkPartition,
   variant: Variant,

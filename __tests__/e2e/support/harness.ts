@@ -9,7 +9,6 @@ import { AMBIENT, FAULTY_BACKEND_PORT, FAULTY_FRONT_ADDRESS, HOSTS, type PeersIn
 import { RegistryFront } from './registry-front.js'
 
 export {
-  AMBIENT,
   ECR_PUBLIC_HOSTS,
   ECR_PUBLIC_PASSWORD,
   FORMS_ACCOUNT,
@@ -27,7 +26,7 @@ export interface Harness {
   job(options?: HarnessJobOptions): Job
 }
 
-export interface HarnessJobOptions extends JobOptions {
+interface HarnessJobOptions extends JobOptions {
   /** The runner's OIDC variables, pointing at the suite's OIDC endpoint. */
   oidc?: boolean
   /** Credentials in the environment, as configure-aws-credentials leaves them. */

@@ -18,7 +18,7 @@ function base64url(value: object): string {
 }
 
 /** Claims as GitHub issues them for a push to main of octo-org/octo-repo. */
-export function githubClaims(audience: string): Record<string, unknown> {
+function githubClaims(audience: string): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000)
   return {
     jti: randomUUID(),
@@ -44,7 +44,7 @@ export function githubClaims(audience: string): Record<string, unknown> {
   }
 }
 
-export function signJwt(claims: Record<string, unknown>): string {
+function signJwt(claims: Record<string, unknown>): string {
   const unsigned = `${base64url({ typ: 'JWT', alg: 'RS256', kid: 'e2e' })}.${base64url(claims)}`
   const signature = createSign('RSA-SHA256').update(unsigned).sign(privateKey).toString('base64url')
   return `${unsigned}.${signature}`

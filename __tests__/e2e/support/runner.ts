@@ -54,7 +54,7 @@ export interface StepResult {
 export type Env = Record<string, string | undefined>
 
 /** Parses the runner's file-command format: `name=value` or `name<<DELIM` … `DELIM`. */
-export function parseFileCommands(text: string): Record<string, string> {
+function parseFileCommands(text: string): Record<string, string> {
   const values: Record<string, string> = {}
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {

@@ -4,10 +4,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import { ActionError } from '../src/errors.js'
 import type { WebIdentitySettings } from '../src/inputs.js'
-import { MISSING_TOKEN_HELP } from '../src/oidc.js'
-import { resolveCredentials } from '../src/credentials.js'
+import { MISSING_TOKEN_HELP } from '../src/github-oidc.js'
+import { awsCredentials } from '../src/main.js'
 import type { Inputs } from '../src/inputs.js'
-import { describeStsError } from '../src/web-identity.js'
+import { decodeClaims, describeStsError } from '../src/aws-sts.js'
 import { callContext, fakeJwt, fastRetry, GITHUB_CLAIMS, stsError } from './fixtures/aws.js'
 import { startTokenServer, tokenAnswer, type TokenServer } from './fixtures/token-server.js'
 
@@ -32,12 +32,12 @@ const ISSUED = {
 let server: TokenServer
 let dispose: () => void = () => undefined
 
-/** The OIDC path end to end, as main takes it: token request, then STS (src/credentials.ts). */
+/** The OIDC path end to end, as main takes it: token request, then STS (awsCredentials in src/main.ts). */
 async function assume(settings = SETTINGS, maxAttempts = 3) {
   const made = callContext(fastRetry(maxAttempts))
   dispose = made.dispose
   const inputs = { webIdentity: settings, region: 'eu-west-1', registries: [] } as unknown as Inputs
-  return resolveCredentials(inputs, made.context)
+  return awsCredentials(inputs, made.context)
 }
 
 async function failure(settings = SETTINGS, maxAttempts = 3): Promise<ActionError> {
@@ -259,5 +259,24 @@ describe('describeStsError', () => {
     expect(describeStsError(stsError('AccessDenied', 'no'), SETTINGS, {})).toContain(
       "this token's claims: sub=(none), aud=(none)."
     )
+  })
+})
+
+describe('decodeClaims', () => {
+  it('reads the claims of a JWT without verifying it', () => {
+    expect(decodeClaims(fakeJwt({ sub: 'repo:o/r:environment:prod', aud: ['a', 'b'] }))).toEqual({
+      sub: 'repo:o/r:environment:prod',
+      aud: ['a', 'b']
+    })
+  })
+
+  it.each([
+    ['not a jwt', 'one part'],
+    ['a.!!!.c', 'a payload that is not base64url JSON'],
+    [`a.${Buffer.from('null').toString('base64url')}.c`, 'a payload that is null'],
+    [`a.${Buffer.from('"text"').toString('base64url')}.c`, 'a payload that is a string'],
+    ['', 'an empty string']
+  ])('gives undefined for %j (%s)', jwt => {
+    expect(decodeClaims(jwt)).toBeUndefined()
   })
 })

@@ -3,9 +3,9 @@ import * as https from 'node:https'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import { ActionError, ThrottlingError, TransientError } from '../src/errors.js'
-import { decodeClaims, fetchIdToken, MISSING_TOKEN_HELP, oidcRequestFromEnv } from '../src/oidc.js'
-import { createAgents } from '../src/proxy.js'
-import { PROXY_REFUSED_HELP } from '../src/proxy-help.js'
+import { fetchIdToken, MISSING_TOKEN_HELP, oidcRequestFromEnv } from '../src/github-oidc.js'
+import { createAgents } from '../src/network.js'
+import { PROXY_REFUSED_HELP } from '../src/network.js'
 import { isThrottling, isTransient } from '../src/retry.js'
 import { fakeJwt, GITHUB_CLAIMS } from './fixtures/aws.js'
 import { startTokenServer, tokenAnswer, type TokenAnswer, type TokenServer } from './fixtures/token-server.js'
@@ -57,25 +57,6 @@ describe('oidcRequestFromEnv', () => {
     expect(MISSING_TOKEN_HELP).toContain("'permissions: id-token: write'")
     expect(MISSING_TOKEN_HELP).toContain('forks')
     expect(MISSING_TOKEN_HELP).toContain('role-to-assume')
-  })
-})
-
-describe('decodeClaims', () => {
-  it('reads the claims of a JWT without verifying it', () => {
-    expect(decodeClaims(fakeJwt({ sub: 'repo:o/r:environment:prod', aud: ['a', 'b'] }))).toEqual({
-      sub: 'repo:o/r:environment:prod',
-      aud: ['a', 'b']
-    })
-  })
-
-  it.each([
-    ['not a jwt', 'one part'],
-    ['a.!!!.c', 'a payload that is not base64url JSON'],
-    [`a.${Buffer.from('null').toString('base64url')}.c`, 'a payload that is null'],
-    [`a.${Buffer.from('"text"').toString('base64url')}.c`, 'a payload that is a string'],
-    ['', 'an empty string']
-  ])('gives undefined for %j (%s)', jwt => {
-    expect(decodeClaims(jwt)).toBeUndefined()
   })
 })
 

@@ -1,16 +1,32 @@
-// GitHub OIDC → STS AssumeRoleWithWebIdentity. The temporary credentials stay in this process:
-// they go to the ECR clients and are not exported to later steps.
+// GitHub's OIDC token → STS AssumeRoleWithWebIdentity. The temporary credentials stay in this
+// process: they go to the ECR clients and are not exported to later steps.
 
 import * as core from '@actions/core'
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
-import { type CallContext, clientConfig } from './aws-client.js'
 import { awsErrorName, describeAwsError } from './aws-errors.js'
+import { type AwsCredentials, clientConfig, maskCredentials } from './aws-sdk.js'
 import { ActionError } from './errors.js'
 import type { WebIdentitySettings } from './inputs.js'
-import { decodeClaims, type TokenClaims } from './oidc.js'
-import { withRetry } from './retry.js'
-import { maskCredentials } from './secrets.js'
-import type { AwsCredentials } from './types.js'
+import { type CallContext, withRetry } from './retry.js'
+
+/** Non-secret claims of the token, shown when STS refuses it. */
+export interface TokenClaims {
+  sub?: string
+  aud?: string | string[]
+  iss?: string
+}
+
+/** Decodes a JWT's payload; undefined when it is not a JWT. Never verifies: STS does. */
+export function decodeClaims(jwt: string): TokenClaims | undefined {
+  const payload = jwt.split('.')[1]
+  if (!payload) return undefined
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    return typeof claims === 'object' && claims !== null ? claims : undefined
+  } catch {
+    return undefined
+  }
+}
 
 function claimsText(claims: TokenClaims | undefined): string {
   if (!claims) return 'the token has no readable claims'
@@ -60,11 +76,10 @@ export async function assumeRoleWithWebIdentity(
   region: string,
   context: CallContext
 ): Promise<AwsCredentials> {
-  const policy = { policy: context.retry, deadline: context.deadline }
   const claims = decodeClaims(token)
   core.debug(`OIDC token claims: ${claimsText(claims)}`)
 
-  const sts = new STSClient(clientConfig(context, region))
+  const sts = new STSClient(clientConfig(context.agents, region))
   const command = new AssumeRoleWithWebIdentityCommand({
     RoleArn: settings.roleArn,
     RoleSessionName: settings.sessionName,
@@ -76,7 +91,7 @@ export async function assumeRoleWithWebIdentity(
     response = await withRetry(
       `STS AssumeRoleWithWebIdentity in ${region}`,
       signal => sts.send(command, { abortSignal: signal }),
-      policy
+      context
     )
   } catch (error) {
     if (error instanceof ActionError) throw error

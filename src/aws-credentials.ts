@@ -1,14 +1,11 @@
-// Where the AWS credentials come from: GitHub OIDC when role-to-assume is set, else the SDK's
-// default chain (configure-aws-credentials, environment, profile, web-identity file, ECS/EKS, EC2).
+// AWS credentials already present on the runner, through the SDK's default chain: what the step
+// uses when role-to-assume is not set. Says where they came from, or how to provide some.
 
 import * as core from '@actions/core'
 import { defaultProvider } from '@aws-sdk/credential-provider-node'
-import { type CallContext, credentialChainConfig } from './aws-client.js'
-import { ActionError, messageOf } from './errors.js'
-import type { Inputs } from './inputs.js'
-import { oidcRequestFromEnv, requestIdToken } from './oidc.js'
-import { maskCredentials } from './secrets.js'
-import type { AwsCredentials } from './types.js'
+import { type AwsCredentials, credentialChainConfig, maskCredentials } from './aws-sdk.js'
+import { ActionError, errorShape, messageOf } from './errors.js'
+import type { CallContext } from './retry.js'
 
 export const NO_CREDENTIALS_HELP =
   'No AWS credentials found. Either set role-to-assume (and give the job ' +
@@ -38,28 +35,18 @@ export function describeSource(credentials: object): string {
   return names.length > 0 ? [...new Set(names)].join(', ') : "the AWS SDK's default credential chain"
 }
 
-/** Resolves credentials once for every client in the step; masks the secret parts. */
-export async function resolveCredentials(inputs: Inputs, context: CallContext): Promise<AwsCredentials> {
-  const { webIdentity } = inputs
-  const stsRegion = inputs.region ?? inputs.registries[0].region
-  if (webIdentity) {
-    const request = oidcRequestFromEnv(process.env)
-    core.info(`Assuming ${webIdentity.roleArn} with GitHub's OIDC token (audience ${webIdentity.audience})`)
-    // The STS client is loaded only for OIDC, and while the token request is in flight.
-    const stsModule = import('./web-identity.js')
-    stsModule.catch(() => undefined)
-    const token = await requestIdToken(request, webIdentity.audience, context)
-    const { assumeRoleWithWebIdentity } = await stsModule
-    return assumeRoleWithWebIdentity(webIdentity, token, stsRegion, context)
-  }
-
+/**
+ * Credentials from the SDK's default chain (configure-aws-credentials, environment, profile,
+ * web-identity file, ECS/EKS, EC2), resolved once for every client in the step; masked.
+ */
+export async function credentialsFromDefaultChain(context: CallContext, region: string): Promise<AwsCredentials> {
   let credentials: AwsCredentials
   try {
     // The chain's own clients (STS, SSO) and metadata calls get the step's proxy and timeouts.
-    const chain = defaultProvider(credentialChainConfig(context, stsRegion))
+    const chain = defaultProvider(credentialChainConfig(context.agents, region))
     credentials = await context.deadline.track('the AWS SDK credential chain', () => chain())
   } catch (error) {
-    if ((error as { name?: string }).name === 'CredentialsProviderError') {
+    if (errorShape(error).name === 'CredentialsProviderError') {
       throw new ActionError(NO_CREDENTIALS_HELP, { cause: error })
     }
     throw new ActionError(`Could not load AWS credentials: ${messageOf(error)}`, { cause: error })

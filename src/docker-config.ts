@@ -1,10 +1,10 @@
-// `docker-config: job`: a directory only this job uses, so that jobs sharing one user (several
-// runners on one host) never log each other out, and the user's own config.json is never written.
+// Where docker keeps its config, and `docker-config: job`: a directory only this job uses, so that
+// jobs sharing one user (several runners on one host) never log each other out, and the user's
+// own config.json is never written.
 
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import type { Env } from './types.js'
 
 const PREFIX = 'ecr-login-'
 
@@ -13,15 +13,20 @@ const PREFIX = 'ecr-login-'
 const SHARED_ENTRIES = ['buildx', 'contexts', 'cli-plugins'] as const
 
 /** The docker config directory docker itself would use: DOCKER_CONFIG, else ~/.docker. */
-export function userDockerConfigDir(env: Env): string {
+export function userDockerConfigDir(env: NodeJS.ProcessEnv): string {
   return env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker')
+}
+
+/** The docker config file docker uses with this environment. */
+export function dockerConfigFile(env: NodeJS.ProcessEnv): string {
+  return join(userDockerConfigDir(env), 'config.json')
 }
 
 /**
  * Creates the job's private directory (mode 0700) under RUNNER_TEMP, which the runner empties
  * after each job, so even a runner that dies before the post step leaves no token for long.
  */
-export function createJobDirectory(env: Env): string {
+export function createJobDirectory(env: NodeJS.ProcessEnv): string {
   const dir = mkdtempSync(join(env.RUNNER_TEMP || tmpdir(), PREFIX))
   chmodSync(dir, 0o700)
   return dir

@@ -1,15 +1,13 @@
-// One GetAuthorizationToken call per registry group, turned into docker credentials per host.
-// Tokens and passwords are masked the moment they arrive.
+// One GetAuthorizationToken call per registry group (ECR or ECR Public), its token decoded into
+// docker credentials per host. Tokens and passwords are masked the moment they arrive.
 
 import * as core from '@actions/core'
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
-import { type CallContext, clientConfig } from './aws-client.js'
 import { awsErrorName, describeAwsError } from './aws-errors.js'
+import { type AwsCredentials, clientConfig } from './aws-sdk.js'
 import { ActionError } from './errors.js'
 import { ECR_PUBLIC_HOST, hostOf, type RegistryGroup } from './registries.js'
-import { withRetry } from './retry.js'
-import { decodeAuthorizationToken } from './token.js'
-import type { AwsCredentials } from './types.js'
+import { type CallContext, withRetry } from './retry.js'
 
 /** What `docker login` needs for one host. */
 export interface RegistryLogin {
@@ -17,6 +15,16 @@ export interface RegistryLogin {
   username: string
   password: string
   expiresAt?: Date
+}
+
+/** Decodes ECR's token, base64 of `user:password`. The error never quotes the token, a secret. */
+export function decodeAuthorizationToken(token: string, host: string): { username: string; password: string } {
+  const decoded = /^[A-Za-z0-9+/]+={0,2}$/.test(token) ? Buffer.from(token, 'base64').toString('utf8') : ''
+  const colon = decoded.indexOf(':')
+  if (colon <= 0 || colon === decoded.length - 1) {
+    throw new ActionError(`ECR sent an authorization token for ${host} that is not base64 of user:password.`)
+  }
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
 }
 
 interface AuthorizationData {
@@ -62,7 +70,7 @@ export function describeEcrError(error: unknown, group: RegistryGroup): string {
 }
 
 /** The hosts a group stands for, for messages: the default registry has no host until ECR names it. */
-export function describeHosts(group: RegistryGroup): string {
+function describeHosts(group: RegistryGroup): string {
   const hosts = group.registries.map(registry => registry.host ?? `your default registry in ${group.region}`)
   return hosts.join(', ')
 }
@@ -107,8 +115,7 @@ async function requestTokens(
   credentials: AwsCredentials,
   context: CallContext
 ): Promise<AuthorizationData[]> {
-  const options = { policy: context.retry, deadline: context.deadline }
-  const config = clientConfig(context, group.region, credentials)
+  const config = clientConfig(context.agents, group.region, credentials)
   if (group.kind === 'public') {
     // Loaded only for ECR Public, which few runs use.
     const { ECRPUBLICClient, GetAuthorizationTokenCommand: GetPublicToken } = await import('@aws-sdk/client-ecr-public')
@@ -116,7 +123,7 @@ async function requestTokens(
     const response = await withRetry(
       describeCall(group),
       signal => client.send(new GetPublicToken({}), { abortSignal: signal }),
-      options
+      context
     )
     const host = group.registries[0]?.host ?? ECR_PUBLIC_HOST
     return response.authorizationData ? [{ ...response.authorizationData, proxyEndpoint: host }] : []
@@ -130,7 +137,7 @@ async function requestTokens(
   const response = await withRetry(
     describeCall(group),
     signal => client.send(command, { abortSignal: signal }),
-    options
+    context
   )
   return response.authorizationData ?? []
 }

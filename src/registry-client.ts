@@ -5,19 +5,22 @@
 import * as core from '@actions/core'
 import { which } from '@actions/io'
 import { join } from 'node:path'
-import { dockerInstallHelp, dockerLogin, dockerLogout } from './docker.js'
+import { createJobDirectory, removeJobDirectory, seedDockerConfig, userDockerConfigDir } from './docker-config.js'
+import { dockerLogin, dockerLogout } from './docker.js'
 import { ActionError, messageOf } from './errors.js'
 import type { DockerConfigMode } from './inputs.js'
-import { createJobDirectory, removeJobDirectory, seedDockerConfig, userDockerConfigDir } from './job-config.js'
 import { defaultAuthFile, podmanLogin, podmanLogout } from './podman.js'
-import type { Env, LoginTarget } from './types.js'
+import { noClientHelp, type RegistryCli } from './registry-cli.js'
 
-/** Why neither client can be found, and how to get docker on this kind of runner. */
-export function noClientHelp(platform: NodeJS.Platform = process.platform): string {
-  return (
-    'docker is not on PATH, and neither is podman. This action runs `docker login` (or `podman login` on a ' +
-    `runner with podman and no docker), so the runner needs one of them. ${dockerInstallHelp(platform)}`
-  )
+/** Where the credentials go. Saved for the post step. */
+export interface LoginTarget {
+  client: RegistryCli
+  /** docker: the config directory to use; unset means the user's (DOCKER_CONFIG or ~/.docker). */
+  dockerConfig?: string
+  /** podman: the auth file, always passed with --authfile. */
+  authFile?: string
+  /** The job-private directory (`docker-config: job`), removed by the post step. */
+  jobDir?: string
 }
 
 /** Each call runs under `signal`: when it aborts, the client and what it started are killed. */
@@ -31,7 +34,7 @@ export interface RegistryClient {
  * Picks docker, else podman; with `job`, makes the job-private directory and exports it to the
  * job's later steps (DOCKER_CONFIG for docker, REGISTRY_AUTH_FILE for podman).
  */
-export async function prepareLoginTarget(mode: DockerConfigMode, env: Env): Promise<LoginTarget> {
+export async function prepareLoginTarget(mode: DockerConfigMode, env: NodeJS.ProcessEnv): Promise<LoginTarget> {
   const client = (await which('docker', false)) ? 'docker' : (await which('podman', false)) ? 'podman' : undefined
   if (!client) throw new ActionError(noClientHelp())
   if (mode === 'default') {
@@ -54,7 +57,7 @@ export async function prepareLoginTarget(mode: DockerConfigMode, env: Env): Prom
 }
 
 /** The client for a target; `env` is the environment its commands run with. */
-export function registryClient(target: LoginTarget, env: Env): RegistryClient {
+export function registryClient(target: LoginTarget, env: NodeJS.ProcessEnv): RegistryClient {
   if (target.client === 'podman' && target.authFile) {
     const authFile = target.authFile
     return {

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import * as exec from './fixtures/exec.js'
-import { noClientHelp, prepareLoginTarget, registryClient, releaseLoginTarget } from '../src/clients.js'
+import * as exec from './fixtures/process.js'
+import { prepareLoginTarget, registryClient, releaseLoginTarget } from '../src/registry-client.js'
+import { noClientHelp } from '../src/registry-cli.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
-vi.mock('../src/process.js', () => import('./fixtures/exec.js'))
+vi.mock('../src/process.js', () => import('./fixtures/process.js'))
 
 /** A signal that never aborts. */
 const LIVE = new AbortController().signal
@@ -89,7 +90,7 @@ describe('registryClient', () => {
     const client = registryClient({ client: 'docker', dockerConfig: '/tmp/job' }, { DOCKER_CONFIG: '/home/u/.docker' })
     await client.login(HOST, 'AWS', 'pw', LIVE)
     await client.logout(HOST, LIVE)
-    const calls = exec.getExecOutput.mock.calls
+    const calls = exec.runProcess.mock.calls
     expect(calls.map(([command, args]) => [command, args?.[0]])).toEqual([
       ['docker', 'login'],
       ['docker', 'logout']
@@ -101,7 +102,7 @@ describe('registryClient', () => {
     const client = registryClient({ client: 'podman', authFile: '/a/auth.json' }, {})
     await client.login(HOST, 'AWS', 'pw', LIVE)
     await client.logout(HOST, LIVE)
-    expect(exec.getExecOutput.mock.calls.map(([command, args]) => [command, ...(args ?? [])].join(' '))).toEqual([
+    expect(exec.runProcess.mock.calls.map(([command, args]) => [command, ...(args ?? [])].join(' '))).toEqual([
       `podman login --authfile /a/auth.json --username AWS --password-stdin ${HOST}`,
       `podman logout --authfile /a/auth.json ${HOST}`
     ])

@@ -11,7 +11,7 @@ import type { HttpRequest } from '@smithy/types'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import { fetchRegistryLogins } from '../src/ecr.js'
+import { fetchRegistryLogins } from '../src/aws-ecr.js'
 import { groupRegistries, parseRegistry, type RegistryGroup } from '../src/registries.js'
 import { ACCOUNT, callContext, ecrToken, fastRetry, PASSWORD } from './fixtures/aws.js'
 

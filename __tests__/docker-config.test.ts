@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createJobDirectory, removeJobDirectory, seedDockerConfig, userDockerConfigDir } from '../src/job-config.js'
+import { createJobDirectory, removeJobDirectory, seedDockerConfig, userDockerConfigDir } from '../src/docker-config.js'
 
 let root: string
 let userDir: string

@@ -5,10 +5,8 @@ import * as core from '@actions/core'
 import * as http from 'node:http'
 import * as https from 'node:https'
 import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
-import { type CallContext, REQUEST_TIMEOUT_MS } from './aws-client.js'
-import type { Agents } from './proxy.js'
-import { describeTunnelRefusal, PROXY_REFUSED_HELP } from './proxy-help.js'
-import { retryAfterMs, withRetry } from './retry.js'
+import { type Agents, describeTunnelRefusal, PROXY_REFUSED_HELP, REQUEST_TIMEOUT_MS } from './network.js'
+import { type CallContext, retryAfterMs, withRetry } from './retry.js'
 
 export const MISSING_TOKEN_HELP =
   'role-to-assume is set, but this job cannot get a GitHub OIDC token: the runner did not set ' +
@@ -16,36 +14,17 @@ export const MISSING_TOKEN_HELP =
   "'permissions: id-token: write' (with 'contents: read' if it checks out code). Pull requests " +
   'from forks never get a token; run those jobs without role-to-assume or from pull_request_target with care.'
 
-/** Non-secret claims of the token, shown when STS refuses it. */
-export interface TokenClaims {
-  sub?: string
-  aud?: string | string[]
-  iss?: string
-}
-
 export interface OidcRequest {
   url: string
   requestToken: string
 }
 
 /** The runner's token-service address and bearer token, or the error that explains how to get them. */
-export function oidcRequestFromEnv(env: Record<string, string | undefined>): OidcRequest {
+export function oidcRequestFromEnv(env: NodeJS.ProcessEnv): OidcRequest {
   const url = env.ACTIONS_ID_TOKEN_REQUEST_URL
   const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
   if (!url || !requestToken) throw new ActionError(MISSING_TOKEN_HELP)
   return { url, requestToken }
-}
-
-/** Decodes a JWT's payload; undefined when it is not a JWT. Never verifies: STS does. */
-export function decodeClaims(jwt: string): TokenClaims | undefined {
-  const payload = jwt.split('.')[1]
-  if (!payload) return undefined
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
-    return typeof claims === 'object' && claims !== null ? claims : undefined
-  } catch {
-    return undefined
-  }
 }
 
 function get(
@@ -116,8 +95,9 @@ export async function fetchIdToken(
 
 /** The job's ID token for `audience`, retried on transient failures. */
 export function requestIdToken(request: OidcRequest, audience: string, context: CallContext): Promise<string> {
-  return withRetry("GitHub's OIDC token request", signal => fetchIdToken(request, audience, context.agents, signal), {
-    policy: context.retry,
-    deadline: context.deadline
-  })
+  return withRetry(
+    "GitHub's OIDC token request",
+    signal => fetchIdToken(request, audience, context.agents, signal),
+    context
+  )
 }

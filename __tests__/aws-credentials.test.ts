@@ -3,7 +3,8 @@ import type * as CredentialProviderNode from '@aws-sdk/credential-provider-node'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import { describeSource, NO_CREDENTIALS_HELP, resolveCredentials } from '../src/credentials.js'
+import { describeSource, NO_CREDENTIALS_HELP } from '../src/aws-credentials.js'
+import { awsCredentials } from '../src/main.js'
 import { ActionError } from '../src/errors.js'
 import type { Inputs } from '../src/inputs.js'
 import { parseRegistry } from '../src/registries.js'
@@ -40,7 +41,8 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     registries: [parseRegistry(HOST, undefined)],
     maskPassword: true,
     logout: true,
-    retry: fastRetry(),
+    retryMaxAttempts: 3,
+    proxy: {},
     timeoutSeconds: 30,
     dockerConfig: 'default',
     ...overrides
@@ -49,10 +51,11 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
 
 let dispose: () => void = () => undefined
 
+/** The credentials main would use for these inputs (awsCredentials in src/main.ts). */
 function resolve(given: Inputs, timeoutSeconds = 30, timeout?: AbortSignal) {
-  const made = callContext(given.retry, timeoutSeconds, timeout)
+  const made = callContext(fastRetry(given.retryMaxAttempts), timeoutSeconds, timeout)
   dispose = made.dispose
-  return { context: made.context, credentials: resolveCredentials(given, made.context) }
+  return { context: made.context, credentials: awsCredentials(given, made.context) }
 }
 
 beforeEach(() => {
@@ -65,7 +68,7 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-describe('resolveCredentials from the default chain', () => {
+describe('credentials from the default chain', () => {
   it('uses credentials from the environment, masks the secret parts and says where they came from', async () => {
     stubEnvCredentials()
     await expect(resolve(inputs()).credentials).resolves.toMatchObject(ENV_CREDENTIALS)
@@ -111,7 +114,7 @@ describe('resolveCredentials from the default chain', () => {
   })
 })
 
-describe('resolveCredentials with role-to-assume', () => {
+describe('credentials with role-to-assume', () => {
   const ISSUED = {
     AccessKeyId: 'ASIAOIDC',
     SecretAccessKey: 'oidc-secret',

@@ -1,9 +1,18 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import * as core from './fixtures/core.js'
 import { InputError } from '../src/errors.js'
-import { createAgents, proxyEnvironment, redactProxyUrl, resolveProxy } from '../src/proxy.js'
-import { proxyValueSecrets } from '../src/secrets.js'
+import {
+  createAgents,
+  maskProxyCredentials,
+  proxyEnvironment,
+  proxyValueSecrets,
+  redactProxyUrl,
+  resolveProxy
+} from '../src/network.js'
+
+vi.mock('@actions/core', () => import('./fixtures/core.js'))
 
 describe('resolveProxy', () => {
   it.each([
@@ -172,5 +181,40 @@ describe('createAgents', () => {
       agents.http.destroy()
       agents.https.destroy()
     }
+  })
+})
+
+beforeEach(() => core.resetCore())
+
+describe('proxyValueSecrets', () => {
+  it.each([
+    ['http://user:s3cret@proxy:3128', ['user:s3cret', 's3cret']],
+    ['http://user:p%40ss%20word@proxy:3128', ['user:p%40ss%20word', 'user:p@ss word', 'p%40ss%20word', 'p@ss word']],
+    ['http://user:p@ss@proxy:3128', ['user:p%40ss', 'user:p@ss', 'p%40ss', 'p@ss']],
+    ['http://user:100%@proxy:3128', ['user:100%', '100%']],
+    ['http://ci:s3cret@proxy.internal:99999', ['ci:s3cret', 's3cret']],
+    ['ci:s3cret@proxy.internal:3128', ['ci:s3cret', 's3cret']],
+    ['http:/ci:s3cret@proxy', ['ci:s3cret', 's3cret']],
+    ['http://token-only@proxy:3128', ['token-only']]
+  ])('finds the user info of %s, parseable or not', (value, secrets) => {
+    expect(new Set(proxyValueSecrets(value))).toEqual(new Set(secrets))
+  })
+
+  it.each(['http://proxy:3128', 'proxy:3128', ''])('finds nothing in %j', value => {
+    expect(proxyValueSecrets(value)).toEqual([])
+  })
+})
+
+describe('maskProxyCredentials', () => {
+  it('masks the input and every proxy variable, the longest secret first', () => {
+    maskProxyCredentials('http://a:input-pw@p:1', {
+      HTTPS_PROXY: 'http://b:https-pw@p:99999',
+      http_proxy: 'c:lower-pw@p',
+      ALL_PROXY: 'socks5://d:all-pw@p',
+      NO_PROXY: 'x:not-a-secret@y'
+    })
+    const masked = core.secrets()
+    for (const secret of ['input-pw', 'https-pw', 'lower-pw', 'all-pw']) expect(masked).toContain(secret)
+    expect(masked.join(' ')).not.toContain('not-a-secret')
   })
 })

@@ -1,0 +1,63 @@
+// What docker and podman have in common: running their CLI under the step's abort signal with the
+// password on stdin only, the words that tell a refused login from a hiccup worth another try,
+// and what to tell a user whose runner has neither.
+
+import { ActionError, errorShape, messageOf } from './errors.js'
+import { type ProcessResult, runProcess } from './process.js'
+
+export type RegistryCli = 'docker' | 'podman'
+
+// A registry or network hiccup, worth another try; a 401 ("unauthorized") is not.
+export const TRANSIENT_OUTPUT =
+  /\b50[0234]\b|\b429\b|too many requests|internal server error|bad gateway|service unavailable|gateway time-?out|connection refused|connection reset|i\/o timeout|tls handshake timeout|timeout exceeded|temporary failure in name resolution|unexpected EOF|: EOF\b/i
+
+// The registry refused the credentials (401/403, or its `unauthorized:`/`denied:` error codes;
+// podman says "invalid username/password"): retrying cannot help. "permission denied" is the
+// local system's word, not the registry's.
+export const REFUSED_OUTPUT =
+  /\b40[13]\b|unauthorized|forbidden|invalid username\/password|(?<!permission )\bdenied\b|authentication required|no basic auth credentials/i
+
+/** The error for a login the registry refused. */
+export function refusedLogin(cli: RegistryCli, host: string, message: string): ActionError {
+  return new ActionError(
+    `${cli} login to ${host} was rejected: ${message}. The registry refused the credentials ECR issued: ` +
+      `check that ${host} is the registry you mean and that its account lets this principal in.`
+  )
+}
+
+const INSTALL_HELP: Partial<Record<NodeJS.Platform, string>> = {
+  darwin:
+    "GitHub's macOS runners come without Docker: install a Docker CLI and a daemon before this step " +
+    '(e.g. `brew install docker colima && colima start`), or run the job on ubuntu-latest.',
+  win32: 'On Windows, install Docker (docker.exe) and add its folder to PATH; GitHub-hosted Windows runners have it.'
+}
+
+/** Why neither client can be found, and how to get docker on this kind of runner. */
+export function noClientHelp(platform: NodeJS.Platform = process.platform): string {
+  const install =
+    INSTALL_HELP[platform] ??
+    'GitHub-hosted Ubuntu runners have it; on a self-hosted runner or in a container job, install it ' +
+      '(e.g. docker-ce-cli) or add it to PATH.'
+  return (
+    'docker is not on PATH, and neither is podman. This action runs `docker login` (or `podman login` on a ' +
+    `runner with podman and no docker), so the runner needs one of them. ${install}`
+  )
+}
+
+/**
+ * One run of `cli`. A deadline or a cancel passes through as it is (the caller names what it
+ * waited for); a CLI that cannot start becomes an ActionError saying how to get one.
+ */
+export async function runCli(
+  cli: RegistryCli,
+  args: string[],
+  { env, signal, input }: { env: NodeJS.ProcessEnv; signal: AbortSignal; input?: string }
+): Promise<ProcessResult> {
+  try {
+    return await runProcess(cli, args, { input: input === undefined ? undefined : Buffer.from(input), env, signal })
+  } catch (error) {
+    if (signal.aborted) throw error
+    if (errorShape(error).code === 'ENOENT') throw new ActionError(noClientHelp(), { cause: error })
+    throw new ActionError(`${cli} ${args[0]} could not run: ${messageOf(error)}`, { cause: error })
+  }
+}
