@@ -106,12 +106,7 @@ export function apiHosts(regions: readonly string[]): string[] {
  * the partition's DNS suffix; dual-stack ones under its dual-stack suffix with `api.` turned into
  * `on.` (ECR's documented rule: api.aws → on.aws).
  */
-function registryHost(
-  account: string,
-  partition: SdkPartition,
-  variant: Variant,
-  region = partition.region
-): string {
+function registryHost(account: string, partition: SdkPartition, variant: Variant, region = partition.region): string {
   const service = variant.endsWith('fips') ? 'ecr-fips' : 'ecr'
   if (!variant.startsWith('dualstack')) return `${account}.dkr.${service}.${region}.${partition.dnsSuffix}`
   return `${account}.dkr-${service}.${region}.${partition.dualStackDnsSuffix.replace(/^api\./, 'on.')}`

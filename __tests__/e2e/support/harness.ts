@@ -8,14 +8,7 @@ import { Job, type JobOptions, REPO_ROOT } from './runner.js'
 import { AMBIENT, FAULTY_BACKEND_PORT, FAULTY_FRONT_ADDRESS, HOSTS, type PeersInfo } from './peers.js'
 import { RegistryFront } from './registry-front.js'
 
-export {
-  ECR_PUBLIC_HOSTS,
-  ECR_PUBLIC_PASSWORD,
-  FORMS_ACCOUNT,
-  HOSTS,
-  motoPassword,
-  ROLE_ARN
-} from './peers.js'
+export { ECR_PUBLIC_HOSTS, ECR_PUBLIC_PASSWORD, FORMS_ACCOUNT, HOSTS, motoPassword, ROLE_ARN } from './peers.js'
 export { REPO_ROOT }
 
 export interface Harness {
