@@ -4,11 +4,11 @@
 // against simulated token buckets, under the step's deadline. No processes, no sockets: 10,000
 // jobs take seconds.
 //
-//   npm run bench:simulate                               # the table for the README
+//   npm run bench:simulate                               # the table for docs/large-matrices.md
 //   npm run bench:simulate -- --calibrate                # the 64-job real run's parameters
 //   npm run bench:simulate -- --jobs 3000 --ecr 20/200 --timeout 120
 //
-// Quotas are rate/burst per second (see README "Large matrices" for where the numbers come from).
+// Quotas are rate/burst per second (see docs/large-matrices.md for where the numbers come from).
 
 import { parseArgs } from 'node:util'
 import { ThrottlingError } from '../src/errors.js'
@@ -163,7 +163,7 @@ export async function simulate(scenario: Scenario): Promise<Outcome> {
   }
 }
 
-/** AWS-like quotas; see README "Large matrices" for the sources. */
+/** AWS-like quotas; see docs/large-matrices.md for the sources. */
 const AWS_LIKE = { oidc: '1000/1000', sts: '100/100', ecr: '20/200', registry: '1000/1000' }
 const GITHUB_RUNNER = { startupMs: 400, latencyMs: 60, dockerMs: 150 }
 
