@@ -38,7 +38,7 @@ describe('what the bundles leave out', () => {
     .filter(entry => entry.isFile() && entry.name.endsWith('.ts') && !entry.parentPath.includes('stubs'))
     .map(entry => readFileSync(join(entry.parentPath, entry.name), 'utf8'))
 
-  it('never calls core.getIDToken, whose HTTP client the bundles replace with a stub (src/stubs/http-client.ts)', () => {
+  it('never calls core.getIDToken, whose HTTP client the bundles replace with a stub (build/stubs/http-client.ts)', () => {
     expect(sources.filter(source => /\bgetIDToken\(|from '@actions\/http-client/.test(source))).toEqual([])
   })
 

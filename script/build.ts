@@ -1,4 +1,4 @@
-// `npm run build`: bundles src/entry/main.ts and src/entry/post.ts into dist/main and dist/post
+// `npm run build`: bundles build/main.ts and build/post.ts (each calls run() of src/main.ts or src/post.ts) into dist/main and dist/post
 // with @vercel/ncc's API, which (unlike its CLI) can prefer ES-module builds (`module` before
 // `main`). With build/tsconfig.json's paths, the AWS SDK is bundled from its ES modules, which
 // webpack tree-shakes: the main bundle loads in about 20 ms less than from the CommonJS builds.
