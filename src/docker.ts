@@ -96,10 +96,6 @@ function credentialStoreHelp(host: string, message: string, env: NodeJS.ProcessE
   )
 }
 
-function runDocker(args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal, input?: string) {
-  return runCli('docker', args, { env, signal, input })
-}
-
 /** One `docker login` attempt. Throws TransientError when a retry may succeed. */
 export async function dockerLogin(
   host: string,
@@ -108,11 +104,14 @@ export async function dockerLogin(
   env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<void> {
-  const { exitCode, stdout, stderr } = await runDocker(
+  const { exitCode, stdout, stderr } = await runCli(
+    'docker',
     ['login', '--username', username, '--password-stdin', host],
-    env,
-    signal,
-    password
+    {
+      env,
+      signal,
+      input: password
+    }
   )
   core.debug(`docker login ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
   if (exitCode === 0) return
@@ -145,7 +144,7 @@ export async function dockerLogout(
   env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<string | undefined> {
-  const { exitCode, stdout, stderr } = await runDocker(['logout', host], env, signal)
+  const { exitCode, stdout, stderr } = await runCli('docker', ['logout', host], { env, signal })
   core.debug(`docker logout ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
   if (exitCode === 0) return undefined
   return dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`

@@ -21,10 +21,6 @@ function podmanMessage(output: string): string {
     .join(' ')
 }
 
-function runPodman(args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal, input?: string) {
-  return runCli('podman', args, { env, signal, input })
-}
-
 /** One `podman login` attempt into `authFile`. Throws TransientError when a retry may succeed. */
 export async function podmanLogin(
   host: string,
@@ -34,11 +30,14 @@ export async function podmanLogin(
   env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<void> {
-  const { exitCode, stdout, stderr } = await runPodman(
+  const { exitCode, stdout, stderr } = await runCli(
+    'podman',
     ['login', '--authfile', authFile, '--username', username, '--password-stdin', host],
-    env,
-    signal,
-    password
+    {
+      env,
+      signal,
+      input: password
+    }
   )
   const message = podmanMessage(stderr) || podmanMessage(stdout) || `exit code ${exitCode}`
   core.debug(`podman login ${host}: exit ${exitCode}; ${message}`)
@@ -55,7 +54,7 @@ export async function podmanLogout(
   env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<string | undefined> {
-  const { exitCode, stdout, stderr } = await runPodman(['logout', '--authfile', authFile, host], env, signal)
+  const { exitCode, stdout, stderr } = await runCli('podman', ['logout', '--authfile', authFile, host], { env, signal })
   const message = podmanMessage(stderr) || podmanMessage(stdout) || `exit code ${exitCode}`
   core.debug(`podman logout ${host}: exit ${exitCode}; ${message}`)
   return exitCode === 0 ? undefined : message
