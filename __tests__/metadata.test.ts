@@ -92,6 +92,13 @@ describe('README.md documents action.yml', () => {
   it('describes every input and output in a non-empty cell', () => {
     for (const row of [...inputRows, ...outputRows]) expect(row.at(-1), row[0]).not.toBe('')
   })
+
+  it('stays short (≤ 25,000 bytes; the rest lives in docs/) and links every file of docs/', () => {
+    expect(Buffer.byteLength(readme)).toBeLessThanOrEqual(25_000)
+    const docs = readdirSync(join(root, 'docs')).filter(name => name.endsWith('.md'))
+    expect(docs.length).toBeGreaterThan(0)
+    for (const name of docs) expect(readme, `README.md links docs/${name}`).toContain(`(docs/${name}`)
+  })
 })
 
 describe('the code reads only the inputs action.yml declares', () => {

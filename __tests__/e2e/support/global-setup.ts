@@ -1,6 +1,7 @@
 // Starts the real peers once for the whole e2e run and hands their addresses to the tests.
 import type { TestProject } from 'vitest/node'
 import { type PeersInfo, startPeers } from './peers.js'
+import { acquireRunLock } from './run-lock.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,9 +10,19 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const release = await acquireRunLock()
   const started = Date.now()
-  const peers = await startPeers()
+  const peers = await startPeers().catch((error: unknown) => {
+    release()
+    throw error
+  })
   process.stdout.write(`e2e peers ready in ${Date.now() - started} ms (${peers.info.dir})\n`)
   project.provide('peers', peers.info)
-  return () => peers.stop()
+  return async () => {
+    try {
+      await peers.stop()
+    } finally {
+      release()
+    }
+  }
 }
