@@ -2,8 +2,7 @@
 // chain) → ECR tokens → one `docker login` at a time.
 
 import * as core from '@actions/core'
-import { credentialsFromDefaultChain } from './aws-credentials.js'
-import { fetchRegistryLogins, type RegistryLogin } from './aws-ecr.js'
+import type { RegistryLogin } from './aws-ecr.js'
 import type { AwsCredentials } from './aws-sdk.js'
 import { cancellation, Deadline } from './deadline.js'
 import { ActionError, messageOf } from './errors.js'
@@ -11,9 +10,10 @@ import { oidcRequestFromEnv, requestIdToken } from './github-oidc.js'
 import { type Inputs, readInputs } from './inputs.js'
 import { createAgents, proxyEnvironment, redactProxyUrl } from './network.js'
 import { setLoginOutputs } from './outputs.js'
+import { preconnect, preconnectTargets } from './preconnect.js'
 import { processesSettled } from './process.js'
 import { groupRegistries } from './registries.js'
-import { prepareLoginTarget, registryClient } from './registry-client.js'
+import { type LoginTarget, prepareLoginTarget, registryClient } from './registry-client.js'
 import { type CallContext, retryPolicy, withRetry } from './retry.js'
 import { saveLoginTarget, saveLogoutTimeout, saveRegistriesToLogOut } from './state.js'
 
@@ -46,19 +46,36 @@ function failureMessage(failures: string[], loggedIn: RegistryLogin[]): string {
   return `${problems}\nLogged in to ${loggedIn.map(login => login.host).join(', ')}; the post step logs out of them.`
 }
 
+/**
+ * The step's AWS SDK code, loaded after the first requests are under way. All three modules are one
+ * chunk of the bundle (webpackChunkName): the SDK clients share most of their code, loaded once.
+ */
+async function loadAws() {
+  const [{ credentialsFromDefaultChain }, { fetchRegistryLogins }, { assumeRoleWithWebIdentity }] = await Promise.all([
+    import(/* webpackChunkName: "aws" */ './aws-credentials.js'),
+    import(/* webpackChunkName: "aws" */ './aws-ecr.js'),
+    import(/* webpackChunkName: "aws" */ './aws-sts.js')
+  ])
+  return { credentialsFromDefaultChain, fetchRegistryLogins, assumeRoleWithWebIdentity }
+}
+type Aws = Awaited<ReturnType<typeof loadAws>>
+
 /** GitHub's OIDC token exchanged with STS when role-to-assume is set, else the SDK's default chain. */
-export async function awsCredentials(inputs: Inputs, context: CallContext): Promise<AwsCredentials> {
+export async function awsCredentials(
+  inputs: Inputs,
+  context: CallContext,
+  aws: () => Promise<Aws> = loadAws
+): Promise<AwsCredentials> {
   const { webIdentity } = inputs
   const stsRegion = inputs.region ?? inputs.registries[0].region
-  if (!webIdentity) return credentialsFromDefaultChain(context, stsRegion)
+  if (!webIdentity) return (await aws()).credentialsFromDefaultChain(context, stsRegion)
   const request = oidcRequestFromEnv(process.env)
   core.info(`Assuming ${webIdentity.roleArn} with GitHub's OIDC token (audience ${webIdentity.audience})`)
-  // The STS client is loaded only for OIDC, and while the token request is in flight.
-  const stsModule = import('./aws-sts.js')
-  stsModule.catch(() => undefined)
-  const token = await requestIdToken(request, webIdentity.audience, context)
-  const { assumeRoleWithWebIdentity } = await stsModule
-  return assumeRoleWithWebIdentity(webIdentity, token, stsRegion, context)
+  // The SDK loads while the token request is in flight.
+  const tokenRequest = requestIdToken(request, webIdentity.audience, context)
+  aws().catch(() => undefined)
+  const token = await tokenRequest
+  return (await aws()).assumeRoleWithWebIdentity(webIdentity, token, stsRegion, context)
 }
 
 async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
@@ -72,8 +89,29 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   if (target.client !== 'docker' || target.jobDir) saveLoginTarget(target)
 
   const context: CallContext = { agents: createAgents(proxy), deadline, retry: retryPolicy(inputs.retryMaxAttempts) }
-  const client = registryClient(target, { ...process.env, ...proxyEnvironment(proxy) })
-  const credentials = await awsCredentials(inputs, context)
+  // The connections the step will need open now, and the SDK loads while they do (issue 18).
+  const preconnected = preconnect(context.agents.https, preconnectTargets(inputs, process.env), deadline.signal)
+  let loading: Promise<Aws> | undefined
+  const aws = (): Promise<Aws> => (loading ??= preconnected.underway.then(loadAws))
+  try {
+    await logInWith(inputs, target, context, aws)
+  } finally {
+    preconnected.close()
+    context.agents.https.destroy()
+    context.agents.http.destroy()
+  }
+}
+
+async function logInWith(
+  inputs: Inputs,
+  target: LoginTarget,
+  context: CallContext,
+  aws: () => Promise<Aws>
+): Promise<void> {
+  const { deadline } = context
+  const client = registryClient(target, { ...process.env, ...proxyEnvironment(inputs.proxy) })
+  const credentials = await awsCredentials(inputs, context, aws)
+  const { fetchRegistryLogins } = await aws()
 
   const docker = new SerialQueue()
   const toLogOut: string[] = []
@@ -112,8 +150,6 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
       }
     })
   )
-  context.agents.https.destroy()
-  context.agents.http.destroy()
 
   const order = inputs.registries.map(registry => registry.host)
   loggedIn.sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host))
