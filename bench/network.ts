@@ -281,7 +281,12 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3)
 }
 
-function report(samples: Map<string, Map<number, number[]>>, all: Case[], versions: Version[], node: string): string {
+function report(
+  samples: Map<string, Map<number, number[]>>,
+  all: Case[],
+  versions: Version[],
+  tools: { node: string; daemon: string }
+): string {
   const nonzero = DELAYS.filter(delay => delay > 0)
   const med = (name: string, delay: number): number => median(samples.get(name)!.get(delay)!)
   const rows = all.map(item => {
@@ -313,8 +318,8 @@ function report(samples: Map<string, Map<number, number[]>>, all: Case[], versio
     '',
     `Written by \`npm run bench:network\` on ${new Date().toISOString().slice(0, 10)}: ${RUNS} runs of every case at ` +
       `every delay, all interleaved; medians in seconds (each step's wall time as the runner emulator sees it, from ` +
-      `spawning its process to its exit; the chain is its two steps). ${cpus().length} cores, Node ${node} for the steps, ${docker} ` +
-      `through a docker daemon.`,
+      `spawning its process to its exit; the chain is its two steps). ${cpus().length} cores, Node ${tools.node} for the ` +
+      `steps, ${docker} through a docker daemon ${tools.daemon} (as hosted runners have one).`,
     '',
     'A relay of our own (`bench/relay.ts`) holds every byte the given delay each way, and the first bytes of each ' +
       'connection one round trip more (the TCP handshake), in front of GitHub’s OIDC token service (TLS), AWS’s API ' +
@@ -479,7 +484,11 @@ async function main(): Promise<void> {
       }
       process.stdout.write(`round ${round + 1}/${RUNS} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`)
     }
-    const markdown = report(samples, all, versions, node)
+    const daemonVersion = execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+      encoding: 'utf8',
+      env: { ...process.env, DOCKER_HOST: daemon.host }
+    }).trim()
+    const markdown = report(samples, all, versions, { node, daemon: daemonVersion })
     if (!args['no-write']) writeSection('Network', markdown)
     process.stdout.write(`\n${markdown}`)
   } finally {
