@@ -78,11 +78,31 @@ describe('preconnectTargets', () => {
     ])
   })
 
-  it('opens no AWS API connection when a shared config file exists (a profile may set an endpoint)', () => {
+  it.each([
+    ['endpoint_url = https://vpce.example', '[profile ci]\nendpoint_url = https://vpce.example\n'],
+    [
+      'a services section',
+      '[default]\nservices = vpce\n[services vpce]\necr =\n  endpoint_url = https://vpce.example\n'
+    ],
+    ['use_fips_endpoint', '[default]\nuse_fips_endpoint = true\n'],
+    ['use_dualstack_endpoint', '[default]\nUSE_DUALSTACK_ENDPOINT=true\n']
+  ])('opens no AWS API connection when the shared config file has %s', (_name, text) => {
     const dir = mkdtempSync(join(tmpdir(), 'ecr-login-config-'))
     try {
-      writeFileSync(join(dir, 'config'), '[default]\nregion = eu-west-1\n')
+      writeFileSync(join(dir, 'config'), text)
       expect(targets({ 'aws-region': 'eu-west-1' }, { AWS_CONFIG_FILE: join(dir, 'config') })).toEqual([])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('opens the API connections with a shared config file that names no endpoint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecr-login-config-'))
+    try {
+      writeFileSync(join(dir, 'config'), '[default]\nregion = us-east-1\noutput = json\n')
+      expect(targets({ 'aws-region': 'eu-west-1' }, { AWS_CONFIG_FILE: join(dir, 'config') })).toEqual([
+        'api.ecr.eu-west-1.amazonaws.com:443'
+      ])
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -3,7 +3,8 @@
 // come before them. The shared agent hands each one to the first request for its host; whatever
 // is still unused when the step ends or gives up is closed.
 
-import { existsSync } from 'node:fs'
+import * as core from '@actions/core'
+import { readFileSync } from 'node:fs'
 import type * as https from 'node:https'
 import { isIP } from 'node:net'
 import { homedir } from 'node:os'
@@ -20,17 +21,23 @@ export interface Endpoint {
   port: number
 }
 
+// What may point the SDK's calls elsewhere than the region's default endpoint.
+const ENDPOINT_VARIABLES = /^AWS_(ENDPOINT_URL\w*|USE_FIPS_ENDPOINT|USE_DUALSTACK_ENDPOINT)$/
+const ENDPOINT_SETTINGS = /^\s*(endpoint_url|use_fips_endpoint|use_dualstack_endpoint)\s*=/im
+
 /**
  * Whether something other than the region may decide where the SDK sends its calls: a custom
- * endpoint or an endpoint variant in the environment, or a shared config file (which may set them
- * for a profile). Then the step opens no API connection ahead: a guess could go unused.
+ * endpoint or an endpoint variant in the environment, or in the shared config file (for any
+ * profile or service). Then the step opens no API connection ahead: a guess could go unused.
  */
 function endpointsMayBeConfigured(env: NodeJS.ProcessEnv): boolean {
-  const variables = Object.keys(env).filter(name => env[name] !== '')
-  if (variables.some(name => /^AWS_(ENDPOINT_URL\w*|USE_FIPS_ENDPOINT|USE_DUALSTACK_ENDPOINT)$/.test(name))) {
-    return true
+  if (Object.keys(env).some(name => ENDPOINT_VARIABLES.test(name) && env[name] !== '')) return true
+  try {
+    return ENDPOINT_SETTINGS.test(readFileSync(env.AWS_CONFIG_FILE || join(homedir(), '.aws', 'config'), 'utf8'))
+  } catch {
+    // No config file (as on GitHub's runners), or one the SDK cannot read either.
+    return false
   }
-  return existsSync(env.AWS_CONFIG_FILE || join(homedir(), '.aws', 'config'))
 }
 
 /** GitHub's token service, when the step will ask it for a token over HTTPS. */
@@ -111,6 +118,7 @@ export function preconnect(agent: https.Agent, targets: readonly Endpoint[], sig
   }
   if (targets.length === 0 || signal.aborted) return { underway: Promise.resolve(), close }
 
+  core.debug(`Connecting ahead to ${targets.map(endpointKey).join(', ')}`)
   const createConnection = agent.createConnection.bind(agent)
   for (const { host, port } of targets) {
     // As the agent opens one for a request: its own options (keep-alive, CA), SNI for a host name.
