@@ -46,36 +46,54 @@ function failureMessage(failures: string[], loggedIn: RegistryLogin[]): string {
   return `${problems}\nLogged in to ${loggedIn.map(login => login.host).join(', ')}; the post step logs out of them.`
 }
 
-/**
- * The step's AWS SDK code, loaded after the first requests are under way. All three modules are one
- * chunk of the bundle (webpackChunkName): the SDK clients share most of their code, loaded once.
- */
-async function loadAws() {
-  const [{ credentialsFromDefaultChain }, { fetchRegistryLogins }, { assumeRoleWithWebIdentity }] = await Promise.all([
-    import(/* webpackChunkName: "aws" */ './aws-credentials.js'),
-    import(/* webpackChunkName: "aws" */ './aws-ecr.js'),
-    import(/* webpackChunkName: "aws" */ './aws-sts.js')
-  ])
-  return { credentialsFromDefaultChain, fetchRegistryLogins, assumeRoleWithWebIdentity }
+/** Runs `load` once, after `ready`; the same promise for every caller. */
+function once<T>(ready: Promise<void>, load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined
+  return () => (loading ??= ready.then(load))
 }
-type Aws = Awaited<ReturnType<typeof loadAws>>
+
+/**
+ * The step's AWS SDK code, loaded once `ready` (the first connections are on their way). The three
+ * modules are one chunk of the bundle (webpackChunkName), read once, so that the SDK's shared code is
+ * loaded once; each runs only on the path that needs it.
+ */
+function awsModules(ready: Promise<void> = Promise.resolve()) {
+  return {
+    credentials: once(ready, () =>
+      import(/* webpackChunkName: "aws" */ './aws-credentials.js').then(({ credentialsFromDefaultChain }) => ({
+        credentialsFromDefaultChain
+      }))
+    ),
+    ecr: once(ready, () =>
+      import(/* webpackChunkName: "aws" */ './aws-ecr.js').then(({ fetchRegistryLogins }) => ({ fetchRegistryLogins }))
+    ),
+    sts: once(ready, () =>
+      import(/* webpackChunkName: "aws" */ './aws-sts.js').then(({ assumeRoleWithWebIdentity }) => ({
+        assumeRoleWithWebIdentity
+      }))
+    )
+  }
+}
+type AwsModules = ReturnType<typeof awsModules>
 
 /** GitHub's OIDC token exchanged with STS when role-to-assume is set, else the SDK's default chain. */
 export async function awsCredentials(
   inputs: Inputs,
   context: CallContext,
-  aws: () => Promise<Aws> = loadAws
+  aws: AwsModules = awsModules()
 ): Promise<AwsCredentials> {
   const { webIdentity } = inputs
   const stsRegion = inputs.region ?? inputs.registries[0].region
-  if (!webIdentity) return (await aws()).credentialsFromDefaultChain(context, stsRegion)
+  // ECR's code loads while the credentials are looked for.
+  aws.ecr().catch(() => undefined)
+  if (!webIdentity) return (await aws.credentials()).credentialsFromDefaultChain(context, stsRegion)
   const request = oidcRequestFromEnv(process.env)
   core.info(`Assuming ${webIdentity.roleArn} with GitHub's OIDC token (audience ${webIdentity.audience})`)
-  // The SDK loads while the token request is in flight.
+  // STS's code loads while the token request is in flight.
   const tokenRequest = requestIdToken(request, webIdentity.audience, context)
-  aws().catch(() => undefined)
+  aws.sts().catch(() => undefined)
   const token = await tokenRequest
-  return (await aws()).assumeRoleWithWebIdentity(webIdentity, token, stsRegion, context)
+  return (await aws.sts()).assumeRoleWithWebIdentity(webIdentity, token, stsRegion, context)
 }
 
 async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
@@ -91,10 +109,8 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   const context: CallContext = { agents: createAgents(proxy), deadline, retry: retryPolicy(inputs.retryMaxAttempts) }
   // The connections the step will need open now, and the SDK loads while they do (issue 18).
   const preconnected = preconnect(context.agents.https, preconnectTargets(inputs, process.env), deadline.signal)
-  let loading: Promise<Aws> | undefined
-  const aws = (): Promise<Aws> => (loading ??= preconnected.underway.then(loadAws))
   try {
-    await logInWith(inputs, target, context, aws)
+    await logInWith(inputs, target, context, awsModules(preconnected.underway))
   } finally {
     preconnected.close()
     context.agents.https.destroy()
@@ -102,16 +118,11 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   }
 }
 
-async function logInWith(
-  inputs: Inputs,
-  target: LoginTarget,
-  context: CallContext,
-  aws: () => Promise<Aws>
-): Promise<void> {
+async function logInWith(inputs: Inputs, target: LoginTarget, context: CallContext, aws: AwsModules): Promise<void> {
   const { deadline } = context
   const client = registryClient(target, { ...process.env, ...proxyEnvironment(inputs.proxy) })
   const credentials = await awsCredentials(inputs, context, aws)
-  const { fetchRegistryLogins } = await aws()
+  const { fetchRegistryLogins } = await aws.ecr()
 
   const docker = new SerialQueue()
   const toLogOut: string[] = []
