@@ -115,6 +115,41 @@ describe('fetchRegistryLogins for private registries', () => {
     expect(ecr.commandCalls(GetAuthorizationTokenCommand)[0].args[0].input).toEqual({})
   })
 
+  it.each([
+    [`https://${HOST_A}\n::stop-commands::pwn`, `https://${HOST_A}\\n::stop-commands::pwn`],
+    [`https://${HOST_A}\r::add-mask::x`, `https://${HOST_A}\\r::add-mask::x`],
+    ['https://registry.example.com', 'https://registry.example.com'],
+    [`https://${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com.evil.example`, `https://${HOST_A}.evil.example`],
+    ['https://localhost:4566##[stop-commands]x', 'https://localhost:4566##\\[stop-commands]x']
+  ])(
+    'refuses a default registry whose proxy endpoint %j is no ECR host, quoting it escaped',
+    async (endpoint, shown) => {
+      ecr.on(GetAuthorizationTokenCommand).resolves({
+        authorizationData: [{ authorizationToken: ecrToken(), proxyEndpoint: endpoint }]
+      })
+      const [registry] = selectRegistries({ entries: [], registryType: 'private', region: 'eu-west-1' })
+      const error = await failure(groupRegistries([registry])[0])
+      expect(error.message).toBe(
+        `ECR GetAuthorizationToken in eu-west-1 named the registry '${shown}', which is not an ECR registry host. ` +
+          `If AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL points at a service that is not ECR, correct or unset it; ` +
+          `or list your registry's host in 'registries'.`
+      )
+      // The token was masked all the same.
+      expect(core.secrets()).toContain(ecrToken())
+    }
+  )
+
+  it.each([
+    [`http://${ACCOUNT}.dkr-ecr.eu-west-1.on.aws/`, `${ACCOUNT}.dkr-ecr.eu-west-1.on.aws`],
+    [`${ACCOUNT}.DKR.ECR.eu-west-1.amazonaws.com`, HOST_A]
+  ])('takes the host of a proxy endpoint %j as registries would: %s', async (endpoint, host) => {
+    ecr.on(GetAuthorizationTokenCommand).resolves({
+      authorizationData: [{ authorizationToken: ecrToken(), proxyEndpoint: endpoint }]
+    })
+    const [registry] = selectRegistries({ entries: [], registryType: 'private', region: 'eu-west-1' })
+    await expect(fetch(groupRegistries([registry])[0])).resolves.toMatchObject([{ host }])
+  })
+
   it('uses the one token for every account when ECR answers once', async () => {
     ecr.on(GetAuthorizationTokenCommand).resolves({
       authorizationData: [{ authorizationToken: ecrToken(), proxyEndpoint: `https://${HOST_A}` }]

@@ -9,7 +9,7 @@ import {
   statSync,
   writeFileSync
 } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createJobDirectory, removeJobDirectory, seedDockerConfig, userDockerConfigDir } from '../src/docker-config.js'
@@ -35,7 +35,17 @@ describe('userDockerConfigDir', () => {
     [{ HOME: '/home/u' }, join('/home/u', '.docker')],
     [{ DOCKER_CONFIG: '', HOME: '/home/u' }, join('/home/u', '.docker')]
   ])('finds docker’s own directory in %j', (env, expected) => {
-    expect(userDockerConfigDir(env)).toBe(expected)
+    expect(userDockerConfigDir(env, 'linux')).toBe(expected)
+  })
+
+  it('takes the home directory from USERPROFILE on Windows, as docker does, not from HOME', () => {
+    const env = { HOME: '/c/Users/runner', USERPROFILE: 'C:\\Users\\runneradmin' }
+    expect(userDockerConfigDir(env, 'win32')).toBe(join('C:\\Users\\runneradmin', '.docker'))
+    expect(userDockerConfigDir({ ...env, DOCKER_CONFIG: 'D:\\cfg' }, 'win32')).toBe('D:\\cfg')
+  })
+
+  it('falls back to the user’s home directory when the variable is unset', () => {
+    expect(userDockerConfigDir({}, 'linux')).toBe(join(homedir(), '.docker'))
   })
 })
 

@@ -114,15 +114,20 @@ describe('resolveProxy: a URL Node would refuse', () => {
 
 describe('redactProxyUrl', () => {
   it.each([
-    ['http://user:s3cret@proxy:3128', 'http://user:***@proxy:3128', 's3cret'],
-    ['http://user:p%40ss@proxy:3128/', 'http://user:***@proxy:3128', 'p%40ss'],
+    ['http://user:s3cret@proxy:3128', 'http://***@proxy:3128', 's3cret'],
+    ['http://user:p%40ss@proxy:3128/', 'http://***@proxy:3128', 'p%40ss'],
     ['https://proxy.internal:8443', 'https://proxy.internal:8443', undefined],
-    ['http://user@proxy:3128', 'http://user@proxy:3128', undefined],
+    ['http://proxy.internal', 'http://proxy.internal', undefined],
+    ['http://user@proxy:3128', 'http://***@proxy:3128', 'user'],
+    ['http://dG9rZW4+c2VjcmV0==@proxy:3128', 'http://***@proxy:3128', 'dG9rZW4'],
+    ['http://:only-pw@proxy:3128', 'http://***@proxy:3128', 'only-pw'],
+    ['http://[::1]:3128/path?q#frag', 'http://[::1]:3128', undefined],
+    ['http://proxy:3128/##[stop-commands]x', 'http://proxy:3128', undefined],
     ['http://user:pw@proxy:99999', '(unparseable proxy URL)', 'pw']
-  ])('shows %s as %s', (url, shown, password) => {
+  ])('shows %s as %s', (url, shown, secret) => {
     const redacted = redactProxyUrl(url)
     expect(redacted).toBe(shown)
-    if (password) expect(redacted).not.toContain(password)
+    if (secret) expect(redacted).not.toContain(secret)
   })
 
   it('never shows a password, in any of its forms', () => {
@@ -195,7 +200,12 @@ describe('proxyValueSecrets', () => {
     ['http://ci:s3cret@proxy.internal:99999', ['ci:s3cret', 's3cret']],
     ['ci:s3cret@proxy.internal:3128', ['ci:s3cret', 's3cret']],
     ['http:/ci:s3cret@proxy', ['ci:s3cret', 's3cret']],
-    ['http://token-only@proxy:3128', ['token-only']]
+    ['http://token-only@proxy:3128', ['token-only']],
+    // A token as the user name alone: also as the URL parser reads it, percent-encoding `=`.
+    ['http://dG9rZW4+c2VjcmV0==@proxy:3128', ['dG9rZW4+c2VjcmV0==', 'dG9rZW4+c2VjcmV0%3D%3D']],
+    ['https://tok%2Fen=@proxy', ['tok%2Fen=', 'tok/en=', 'tok%2Fen%3D', 'tok/en=']],
+    // With a password, the user name is a name, not a secret: only with its password.
+    ['http://ci=1:pw@proxy:3128', ['ci=1:pw', 'pw', 'ci%3D1:pw', 'ci=1:pw']]
   ])('finds the user info of %s, parseable or not', (value, secrets) => {
     expect(new Set(proxyValueSecrets(value))).toEqual(new Set(secrets))
   })

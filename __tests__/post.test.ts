@@ -40,7 +40,7 @@ describe('post run', () => {
     expect(core.setFailed).not.toHaveBeenCalled()
   })
 
-  it('runs docker logout silently, with the environment of the job', async () => {
+  it('runs docker logout silently, with the environment of the job when main (an older one) saved no docker config', async () => {
     vi.stubEnv('DOCKER_CONFIG', '/home/runner/.docker-ci')
     core.presetState('registries', JSON.stringify([EU_A]))
     await run()
@@ -135,6 +135,29 @@ describe('post run: where main logged in', () => {
     await run()
     expect(exec.runProcess).not.toHaveBeenCalled()
     expect(existsSync(dir)).toBe(false)
+  })
+
+  it('logs out of the docker config main logged in to, not the one DOCKER_CONFIG names at the end of the job', async () => {
+    vi.stubEnv('DOCKER_CONFIG', '/home/runner/other-step-config')
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: '/home/runner/.docker' }))
+    await run()
+    expect(loggedOut()).toEqual([`docker logout ${EU_A}`])
+    expect(exec.runProcess.mock.calls[0][2]?.env?.DOCKER_CONFIG).toBe('/home/runner/.docker')
+    expect(core.info).toHaveBeenCalledExactlyOnceWith(`Logged out of ${EU_A}`)
+  })
+
+  it('warns, naming the host and the config, when docker says it was not logged in there', async () => {
+    exec.answerDocker(args => ({ exitCode: 0, stdout: `Not logged in to ${args.at(-1)}\n` }))
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: '/home/runner/.docker' }))
+    await run()
+    expect(core.info).not.toHaveBeenCalled()
+    expect(core.warning).toHaveBeenCalledExactlyOnceWith(
+      `Could not log out of ${EU_A}: docker has no login for it in the docker config /home/runner/.docker ` +
+        `("Not logged in to ${EU_A}"): another step logged out of it, or removed or replaced that config.`
+    )
+    expect(core.setFailed).not.toHaveBeenCalled()
   })
 
   it('logs out of podman’s auth file with podman', async () => {

@@ -12,9 +12,13 @@ const PREFIX = 'ecr-login-'
 // docker/setup-buildx-action, `docker context` endpoints, CLI plugins (buildx, compose).
 const SHARED_ENTRIES = ['buildx', 'contexts', 'cli-plugins'] as const
 
-/** The docker config directory docker itself would use: DOCKER_CONFIG, else ~/.docker. */
-export function userDockerConfigDir(env: NodeJS.ProcessEnv): string {
-  return env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker')
+/**
+ * The docker config directory docker itself would use: DOCKER_CONFIG, else .docker in the home
+ * directory as Go finds it (HOME; USERPROFILE on Windows, where HOME may name another folder).
+ */
+export function userDockerConfigDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  const home = platform === 'win32' ? env.USERPROFILE : env.HOME
+  return env.DOCKER_CONFIG || join(home || homedir(), '.docker')
 }
 
 /** The docker config file docker uses with this environment. */

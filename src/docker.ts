@@ -4,8 +4,9 @@
 
 import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
-import { dockerConfigFile } from './docker-config.js'
+import { dockerConfigFile, userDockerConfigDir } from './docker-config.js'
 import { ActionError, ThrottlingError, TransientError } from './errors.js'
+import { logText } from './log-text.js'
 import { REFUSED_OUTPUT, refusedLogin, runCli, TRANSIENT_OUTPUT } from './registry-cli.js'
 
 // docker could not reach its daemon, or may not use its socket.
@@ -21,7 +22,7 @@ export type LoginFailureKind = 'refused' | 'daemon' | 'credential-store' | 'tran
 /** The errors docker logs for each endpoint it tried before its final message. */
 function endpointErrors(output: string): string[] {
   return [...output.matchAll(/level=info msg="Error logging in to endpoint[^"]*".* error="((?:[^"\\]|\\.)*)"/g)].map(
-    match => match[1].replace(/\\"/g, '"')
+    match => logText(match[1].replace(/\\"/g, '"'))
   )
 }
 
@@ -47,13 +48,13 @@ export function classifyLoginFailure(
 const STORAGE_NOTICE =
   /^WARNING! Your (password will be|credentials are) stored unencrypted|^Configure a credential helper to remove this warning|^https:\/\/docs\.docker\.com\/\S*credential-store/
 
-/** Docker's own words, without its unencrypted-storage notice and its per-endpoint info lines. */
+/** Docker's own words, on one line for the log, without its unencrypted-storage notice and its per-endpoint info lines. */
 export function dockerMessage(output: string): string {
-  return output
+  const lines = output
     .split('\n')
     .map(line => line.trim())
     .filter(line => line && !STORAGE_NOTICE.test(line) && !/^time="[^"]*" level=(info|debug)/.test(line))
-    .join(' ')
+  return logText(lines.join(' '))
 }
 
 /** The credential helper docker uses for `host`: named in its message, else in its config. */
@@ -62,17 +63,18 @@ function credentialStoreOf(host: string, message: string, env: NodeJS.ProcessEnv
   if (named) return named
   try {
     const config = JSON.parse(readFileSync(dockerConfigFile(env), 'utf8')) as {
-      credsStore?: string
-      credHelpers?: Record<string, string>
+      credsStore?: unknown
+      credHelpers?: Record<string, unknown>
     }
-    return config.credHelpers?.[host] ?? config.credsStore
+    const store = config.credHelpers?.[host] ?? config.credsStore
+    return typeof store === 'string' ? logText(store) : undefined
   } catch {
     return undefined
   }
 }
 
 function credentialStoreHelp(host: string, message: string, env: NodeJS.ProcessEnv): string {
-  const config = dockerConfigFile(env)
+  const config = logText(dockerConfigFile(env))
   const store = credentialStoreOf(host, message, env)
   if (/the stub received bad data/i.test(message)) {
     return (
@@ -138,7 +140,10 @@ export async function dockerLogin(
   }
 }
 
-/** `docker logout`; returns docker's message when it fails, for a warning. */
+/**
+ * `docker logout`; returns, for a warning, docker's message when it fails, and what it means when
+ * docker found no login to remove (it says "Not logged in to <host>" and exits 0).
+ */
 export async function dockerLogout(
   host: string,
   env: NodeJS.ProcessEnv,
@@ -146,6 +151,12 @@ export async function dockerLogout(
 ): Promise<string | undefined> {
   const { exitCode, stdout, stderr } = await runCli('docker', ['logout', host], { env, signal })
   core.debug(`docker logout ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
-  if (exitCode === 0) return undefined
-  return dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
+  if (exitCode !== 0) return dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
+  if (/^Not logged in/im.test(stdout)) {
+    return (
+      `docker has no login for it in the docker config ${logText(userDockerConfigDir(env))} ("${dockerMessage(stdout)}"): ` +
+      `another step logged out of it, or removed or replaced that config.`
+    )
+  }
+  return undefined
 }

@@ -7,6 +7,7 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import * as core from '@actions/core'
 import { InputError } from './errors.js'
+import { logText } from './log-text.js'
 
 // An API answer takes well under a second; one that takes longer than this is a stall to retry.
 export const CONNECT_TIMEOUT_MS = 5000
@@ -68,18 +69,21 @@ function checkProxyUrl(url: string, source: string): void {
   }
   if (problem) {
     throw new InputError(
-      `${source}: '${hideUserInfo(url)}' is not a proxy URL: ${problem}. ` +
+      `${source}: '${logText(hideUserInfo(url))}' is not a proxy URL: ${problem}. ` +
         `Use http://host:port or http://user:password@host:port.`
     )
   }
 }
 
-/** The proxy URL without its password, for the log. */
+/**
+ * The proxy URL for the log: its scheme and host, with `***` for any user info. A user name is no
+ * less secret than a password: a token is often given as the user name alone.
+ */
 export function redactProxyUrl(url: string): string {
   try {
     const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString().replace(/\/$/, '')
+    const userInfo = parsed.username || parsed.password ? '***@' : ''
+    return logText(`${parsed.protocol}//${userInfo}${parsed.host}`)
   } catch {
     return '(unparseable proxy URL)'
   }
@@ -152,7 +156,8 @@ export function proxyValueSecrets(value: string): string[] {
   }
   try {
     const url = new URL(value.trim())
-    found.push(url.password, url.username && url.password ? `${url.username}:${url.password}` : '')
+    // A user name alone is a token: masked as the parser reads it (it percent-encodes `=`, among others).
+    found.push(url.password, url.password ? `${url.username}:${url.password}` : url.username)
   } catch {
     // Not a URL: what was found above is all there is.
   }
@@ -189,5 +194,5 @@ export function describeTunnelRefusal(message: string): string | undefined {
     status === '401'
       ? CHECK_PROXY_CREDENTIALS
       : `check that the proxy lets this runner reach ${target}, or list the host in NO_PROXY`
-  return `the proxy refused the tunnel to ${target} (HTTP ${status}): ${fix}`
+  return logText(`the proxy refused the tunnel to ${target} (HTTP ${status}): ${fix}`)
 }

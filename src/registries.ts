@@ -3,6 +3,7 @@
 
 import { partition } from '@aws-sdk/core/client'
 import { InputError } from './errors.js'
+import { logText } from './log-text.js'
 
 export const ECR_PUBLIC_HOST = 'public.ecr.aws'
 // ECR Public's dual-stack registry host (IPv4 and IPv6); docker logs in to the host the user wrote.
@@ -98,7 +99,7 @@ export function splitRegistryList(value: string): string[] {
 }
 
 /** Strips an optional scheme and repository path: `https://host/repo` → `host`. */
-export function hostOf(entry: string): string {
+function hostOf(entry: string): string {
   return entry
     .replace(/^https?:\/\//i, '')
     .replace(/\/.*$/, '')
@@ -122,6 +123,19 @@ function parsePrivateHost(host: string): Registry | undefined {
   const expectedSuffix = dualStack ? partition.dualStackSuffix : partition.dnsSuffix
   if (suffix !== expectedSuffix || (fips && !partition.supportsFIPS)) return undefined
   return { kind: 'private', region, partition: partition.name, fips, dualStack, accountId, host }
+}
+
+/**
+ * The registry a host names, with an optional scheme and path (`https://host/repo`): ECR Public, or
+ * a private registry whose region and domain agree with the SDK's partitions; else undefined.
+ * The rule for a host written in `registries` and for one in ECR's answer.
+ */
+export function registryOfHost(entry: string): Registry | undefined {
+  const host = hostOf(entry)
+  if (host === ECR_PUBLIC_HOST || host === ECR_PUBLIC_DUALSTACK_HOST) {
+    return { kind: 'public', region: ECR_PUBLIC_REGION, partition: 'aws', host }
+  }
+  return parsePrivateHost(host)
 }
 
 /**
@@ -155,14 +169,10 @@ export function parseRegistry(entry: string, defaultRegion: string | undefined):
     )
   }
 
-  const host = hostOf(entry)
-  if (host === ECR_PUBLIC_HOST || host === ECR_PUBLIC_DUALSTACK_HOST) {
-    return { kind: 'public', region: ECR_PUBLIC_REGION, partition: 'aws', host }
-  }
-  const registry = parsePrivateHost(host)
+  const registry = registryOfHost(entry)
   if (registry) return registry
 
-  throw new InputError(`registries: '${entry}' is not an ECR registry. Each entry must be ${ACCEPTED_FORMS}.`)
+  throw new InputError(`registries: '${logText(entry)}' is not an ECR registry. Each entry must be ${ACCEPTED_FORMS}.`)
 }
 
 export interface RegistrySelection {

@@ -3,6 +3,7 @@
 // and what to tell a user whose runner has neither.
 
 import { ActionError, errorShape, messageOf } from './errors.js'
+import { logText } from './log-text.js'
 import { type ProcessResult, runProcess } from './process.js'
 
 export type RegistryCli = 'docker' | 'podman'
@@ -58,6 +59,6 @@ export async function runCli(
   } catch (error) {
     if (signal.aborted) throw error
     if (errorShape(error).code === 'ENOENT') throw new ActionError(noClientHelp(), { cause: error })
-    throw new ActionError(`${cli} ${args[0]} could not run: ${messageOf(error)}`, { cause: error })
+    throw new ActionError(`${cli} ${args[0]} could not run: ${logText(messageOf(error))}`, { cause: error })
   }
 }

@@ -40,8 +40,10 @@ export function logoutTimeoutSeconds(): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_LOGOUT_TIMEOUT_SECONDS
 }
 
-// Which client logged in and where its credentials went (docker-config: job, podman). Absent for
-// plain docker into the user's config, the default, which is also what post assumes without it.
+// Which client logged in and where its credentials went: the docker config directory (the user's,
+// resolved when main ran, or the job's) or podman's auth file. Saved by every main step; an older
+// main saved it only for `docker-config: job` and podman, so without it post assumes docker into
+// the user's config as the job's environment names it.
 const LOGIN_TARGET = 'login-target'
 
 export function saveLoginTarget(target: LoginTarget): void {
