@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import { decodeAuthorizationToken, describeCall, describeEcrError, fetchRegistryLogins } from '../src/aws-ecr.js'
-import { ActionError } from '../src/errors.js'
+import { ActionError, errorShape } from '../src/errors.js'
 import { groupRegistries, parseRegistry, type RegistryGroup, selectRegistries } from '../src/registries.js'
 import { ACCOUNT, awsError, callContext, ecrToken, fastRetry, OTHER_ACCOUNT, PASSWORD } from './fixtures/aws.js'
 
@@ -172,6 +172,8 @@ describe('fetchRegistryLogins for private registries', () => {
         `Not logged in to ${HOST_A}.`
     )
     expect(ecr.calls()).toHaveLength(1)
+    // AWS's own error stays attached, for the retry decision and a debugger.
+    expect(errorShape(error.cause).name).toBe('AccessDeniedException')
   })
 
   it.each(['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException'])(
@@ -221,6 +223,46 @@ describe('fetchRegistryLogins for private registries', () => {
     expect((await failure(group(HOST_A))).message).toBe(
       `ECR GetAuthorizationToken in eu-west-1 returned no authorization token for ${HOST_A}.`
     )
+  })
+
+  it('fails, masking nothing, when ECR answers for the host without a token', async () => {
+    ecr.on(GetAuthorizationTokenCommand).resolves({ authorizationData: [{ proxyEndpoint: `https://${HOST_A}` }] })
+    expect((await failure(group(HOST_A))).message).toBe(
+      `ECR GetAuthorizationToken in eu-west-1 returned no authorization token for ${HOST_A}.`
+    )
+    expect(core.setSecret).not.toHaveBeenCalled()
+  })
+
+  it.each([
+    ['with no scheme', `${OTHER_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`],
+    ['over http', `http://${OTHER_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`]
+  ])('matches each account to its answer by the endpoint’s first label, %s', async (_label, endpointB) => {
+    ecr.on(GetAuthorizationTokenCommand).resolves({
+      authorizationData: [
+        // No endpoint, one that names no account, and one whose first label is 13 digits: none is B's.
+        { authorizationToken: ecrToken('password-x') },
+        { authorizationToken: ecrToken('password-y'), proxyEndpoint: 'https://registry.example.com' },
+        {
+          authorizationToken: ecrToken('password-z'),
+          proxyEndpoint: `https://9${OTHER_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`
+        },
+        { authorizationToken: ecrToken('password-b'), proxyEndpoint: endpointB }
+      ]
+    })
+    const logins = await fetch(group(HOST_B))
+    expect(logins.map(login => [login.host, login.password])).toEqual([[HOST_B, 'password-b']])
+  })
+
+  it('gives the default registry ECR’s first answer', async () => {
+    ecr.on(GetAuthorizationTokenCommand).resolves({
+      authorizationData: [
+        { authorizationToken: ecrToken('password-a'), proxyEndpoint: `https://${HOST_A}` },
+        { authorizationToken: ecrToken('password-x'), proxyEndpoint: 'https://registry.example.com' }
+      ]
+    })
+    const [registry] = selectRegistries({ entries: [], registryType: 'private', region: 'eu-west-1' })
+    const logins = await fetch(groupRegistries([registry])[0])
+    expect(logins.map(login => [login.host, login.password])).toEqual([[HOST_A, 'password-a']])
   })
 
   it('fails for the default registry when ECR sends nothing', async () => {

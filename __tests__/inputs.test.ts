@@ -195,7 +195,8 @@ describe('readInputs: every bad input is named with the accepted form', () => {
     'arn:azure:iam::123456789012:role/ci',
     'github-ci',
     '123456789012',
-    'arn:aws:iam::123456789012:role/has space'
+    'arn:aws:iam::123456789012:role/has space',
+    'my-arn:aws:iam::123456789012:role/ci'
   ])('refuses role-to-assume %s and shows the ARN forms', roleArn => {
     expect(errorOf({ 'aws-region': 'eu-west-1', 'role-to-assume': roleArn }).message).toBe(
       `role-to-assume: '${roleArn}' is not an IAM role ARN. Use arn:aws:iam::<12-digit account>:role/<name> ` +
@@ -355,6 +356,7 @@ describe('readInputs: region', () => {
     ['', undefined, 'ap-south-1', 'ap-south-1'],
     ['', '  ', 'ap-south-1', 'ap-south-1'],
     ['', ' us-gov-west-1 ', undefined, 'us-gov-west-1'],
+    ['', undefined, ' ap-south-1\n', 'ap-south-1'],
     ['cn-north-1', undefined, undefined, 'cn-north-1']
   ])('takes aws-region=%j, AWS_REGION=%j, AWS_DEFAULT_REGION=%j as %s', (input, awsRegion, defaultRegion, region) => {
     expect(read({ 'aws-region': input }, { AWS_REGION: awsRegion, AWS_DEFAULT_REGION: defaultRegion }).region).toBe(
@@ -490,7 +492,9 @@ describe('readInputs: control characters', () => {
 
   it('refuses a proxy variable with a control character, naming the variable', () => {
     const { message } = errorOf({ 'aws-region': 'eu-west-1' }, { HTTPS_PROXY: `http://proxy:3128/${INJECTION}` })
-    expect(message).toMatch(/^HTTPS_PROXY: the value holds a control character \(\\n at character 19\)/)
+    expect(message).toMatch(
+      /^HTTPS_PROXY: 'http:\/\/proxy:3128\/\\n::stop-commands::pwn' is not a proxy URL: it holds a control character \(\\n\)/
+    )
   })
 
   it('quotes a bad value with `##[` broken, so that it cannot be read as a command', () => {

@@ -20,7 +20,7 @@ import { findControlCharacter } from '../src/log-text.js'
 import { run as runMain } from '../src/main.js'
 import { run as runPost } from '../src/post.js'
 import { ACCOUNT, awsError, ecrToken, ENV_CREDENTIALS, fakeJwt, stsError, stubEnvCredentials } from './fixtures/aws.js'
-import { leakIn } from './fixtures/leaks.js'
+import { foreignCommand, leakIn } from './fixtures/log-lines.js'
 import { startTokenServer, type TokenAnswer, tokenAnswer, type TokenServer } from './fixtures/token-server.js'
 
 vi.mock('../src/process.js', () => import('./fixtures/process.js'))
@@ -29,17 +29,6 @@ const ecr = mockClient(ECRClient)
 const sts = mockClient(STSClient)
 const HOST = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`
 const ROLE = 'arn:aws:iam::123456789012:role/ci'
-
-// The only commands the step issues: masks, and @actions/core's debug, warning and error (setFailed).
-const OWN_COMMAND = /^::(add-mask|debug|warning|error)::/
-
-/** Why the runner would take `line` for a command that is not one of ours; undefined when it would not. */
-function foreignCommand(line: string): string | undefined {
-  // actions/runner's ActionCommand: `::name …::` after leading blanks, else `##[name…]` anywhere.
-  if (/^\s*::/.test(line)) return OWN_COMMAND.test(line) ? undefined : 'starts with ::'
-  if (line.includes('##[')) return 'holds ##['
-  return undefined
-}
 
 // ------------------------------------------------------------------------------------------------
 // What the inputs and the answers may hold

@@ -9,7 +9,7 @@ import * as core from './fixtures/core.js'
 import * as exec from './fixtures/process.js'
 import { run } from '../src/main.js'
 import { ACCOUNT, ecrToken, stubEnvCredentials } from './fixtures/aws.js'
-import { leakIn } from './fixtures/leaks.js'
+import { leakIn } from './fixtures/log-lines.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 vi.mock('../src/process.js', () => import('./fixtures/process.js'))

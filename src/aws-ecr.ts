@@ -20,12 +20,14 @@ export interface RegistryLogin {
 
 /** Decodes ECR's token, base64 of `user:password`. The error never quotes the token, a secret. */
 export function decodeAuthorizationToken(token: string, host: string): { username: string; password: string } {
-  const decoded = /^[A-Za-z0-9+/]+={0,2}$/.test(token) ? Buffer.from(token, 'base64').toString('utf8') : ''
-  const colon = decoded.indexOf(':')
-  if (colon <= 0 || colon === decoded.length - 1) {
-    throw new ActionError(`ECR sent an authorization token for ${host} that is not base64 of user:password.`)
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(token)) {
+    const decoded = Buffer.from(token, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    if (colon > 0 && colon < decoded.length - 1) {
+      return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+    }
   }
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+  throw new ActionError(`ECR sent an authorization token for ${host} that is not base64 of user:password.`)
 }
 
 interface AuthorizationData {
@@ -78,7 +80,7 @@ function describeHosts(group: RegistryGroup): string {
 
 /** The account ID in a proxy endpoint such as https://123456789012.dkr.ecr.eu-west-1.amazonaws.com. */
 function accountOf(proxyEndpoint: string | undefined): string | undefined {
-  return /^(?:https?:\/\/)?(\d{12})\./.exec(proxyEndpoint ?? '')?.[1]
+  return proxyEndpoint?.match(/^(?:https?:\/\/)?(\d{12})\./)?.[1]
 }
 
 /**

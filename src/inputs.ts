@@ -65,7 +65,7 @@ const LIST_WHITESPACE = /[\n\r\t]/g
  * Refuses a value holding a control character (a line break in a one-line input, an escape…): it
  * would start a new log line, which the runner reads as a command. The value itself is not quoted.
  */
-function refuseControlCharacters(name: string, value: string, multiLine: boolean): string {
+function refuseControlCharacters(name: InputName, value: string, multiLine: boolean): string {
   const found = findControlCharacter(multiLine ? value.replace(LIST_WHITESPACE, ' ') : value)
   if (found) {
     throw new InputError(
@@ -79,10 +79,10 @@ function refuseControlCharacters(name: string, value: string, multiLine: boolean
 
 /** Every input, read once and checked for control characters before any is used. */
 function readChecked(getInput: GetInput): GetInput {
-  const values = new Map(
+  const values = Object.fromEntries(
     INPUT_NAMES.map(name => [name, refuseControlCharacters(name, getInput(name), MULTI_LINE.includes(name))])
-  )
-  return name => values.get(name) ?? ''
+  ) as Record<InputName, string>
+  return name => values[name]
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/
@@ -175,13 +175,6 @@ function readDockerConfigMode(getInput: GetInput): DockerConfigMode {
   return value
 }
 
-/** The proxy; one from a variable is held to the inputs' rule on control characters too. */
-function readProxy(httpProxy: string | undefined, env: NodeJS.ProcessEnv): ProxyConfig {
-  const proxy = resolveProxy(httpProxy, env)
-  if (proxy.url && proxy.source) refuseControlCharacters(proxy.source, proxy.url, false)
-  return proxy
-}
-
 /** Reads and validates every input. Throws InputError naming the first bad one. */
 export function readInputs(
   readInput: GetInput = name => core.getInput(name),
@@ -208,7 +201,7 @@ export function readInputs(
     registries: selectRegistries({ entries, registryType, region }),
     maskPassword: parseBoolean('mask-password', getInput('mask-password'), true),
     logout: logout && !skipLogout,
-    proxy: readProxy(httpProxy, env),
+    proxy: resolveProxy(httpProxy, env),
     retryMaxAttempts: parseInteger('retry-max-attempts', getInput('retry-max-attempts'), 5, 1, 20),
     timeoutSeconds: parseInteger('timeout-seconds', getInput('timeout-seconds'), 120, 1, 3600),
     dockerConfig: readDockerConfigMode(getInput)

@@ -1,7 +1,7 @@
 // Pure parsing of the `registries` input: which ECR registries to log in to, and how to group
 // them into GetAuthorizationToken calls. No I/O here, so every rule has a table test.
 
-import { partition } from '@aws-sdk/core/client'
+import { partition as sdkPartition } from '@aws-sdk/core/client'
 import { InputError } from './errors.js'
 import { logText } from './log-text.js'
 
@@ -60,7 +60,7 @@ const DEFAULT_PARTITION_REGION = /^[a-z]{2}-[a-z]+-\d+$/
 /** The partition of a region, from the partitions data the AWS SDK ships; undefined if it is no region. */
 export function partitionOf(region: string): Partition | undefined {
   if (!REGION_CODE.test(region)) return undefined
-  const found = partition(region)
+  const found = sdkPartition(region)
   if (found.name === DEFAULT_PARTITION && !DEFAULT_PARTITION_REGION.test(region)) return undefined
   return {
     name: found.name,
@@ -106,9 +106,9 @@ function hostOf(entry: string): string {
     .toLowerCase()
 }
 
+/** The registry host of an account in a region (one readInputs has checked). */
 export function privateHost(accountId: string, region: string): string {
-  const partition = partitionOf(region)
-  return `${accountId}.dkr.ecr.${region}.${partition?.dnsSuffix ?? 'amazonaws.com'}`
+  return `${accountId}.dkr.ecr.${region}.${sdkPartition(region).dnsSuffix}`
 }
 
 /** The private registry a bare, lower-case host names, if its region and domain agree with the SDK's partitions. */
@@ -151,11 +151,10 @@ export function parseRegistry(entry: string, defaultRegion: string | undefined):
           `e.g. ${entry}.dkr.ecr.eu-west-1.amazonaws.com.`
       )
     }
-    const partition = partitionOf(defaultRegion)
     return {
       kind: 'private',
       region: defaultRegion,
-      partition: partition?.name ?? DEFAULT_PARTITION,
+      partition: sdkPartition(defaultRegion).name,
       fips: false,
       dualStack: false,
       accountId: entry,
@@ -192,11 +191,10 @@ export function selectRegistries({ entries, registryType, region }: RegistrySele
   if (entries.length > 0) {
     const registries = entries.map(entry => parseRegistry(entry, region))
     // `123456789012` and its full host are the same registry: log in once.
-    const seen = new Set<string>()
+    const seen = new Set<string | undefined>()
     return registries.filter(registry => {
-      const key = registry.host ?? ''
-      if (seen.has(key)) return false
-      seen.add(key)
+      if (seen.has(registry.host)) return false
+      seen.add(registry.host)
       return true
     })
   }
@@ -206,8 +204,7 @@ export function selectRegistries({ entries, registryType, region }: RegistrySele
         "to log in to your default registry, or list full registry hosts in 'registries'."
     )
   }
-  const partition = partitionOf(region)
-  return [{ kind: 'private', region, partition: partition?.name ?? DEFAULT_PARTITION, fips: false, dualStack: false }]
+  return [{ kind: 'private', region, partition: sdkPartition(region).name, fips: false, dualStack: false }]
 }
 
 /** Groups registries by the API call that serves them: (partition, region, private/public, endpoint variant). */

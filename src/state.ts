@@ -20,10 +20,9 @@ export function saveRegistriesToLogOut(hosts: readonly string[]): void {
 
 /** The hosts to log out of; empty when main saved nothing (it failed early, or logout is off). */
 export function registriesToLogOut(): string[] {
-  const saved = core.getState(REGISTRIES_TO_LOG_OUT)
-  if (!saved) return []
   try {
-    const hosts: unknown = JSON.parse(saved)
+    // Nothing saved is '', which is no JSON either.
+    const hosts: unknown = JSON.parse(core.getState(REGISTRIES_TO_LOG_OUT))
     return Array.isArray(hosts) ? hosts.filter((host): host is string => typeof host === 'string' && host !== '') : []
   } catch {
     return []
@@ -51,10 +50,8 @@ export function saveLoginTarget(target: LoginTarget): void {
 }
 
 export function savedLoginTarget(): LoginTarget {
-  const saved = core.getState(LOGIN_TARGET)
-  if (!saved) return { client: 'docker' }
   try {
-    const value = JSON.parse(saved) as Partial<Record<keyof LoginTarget, unknown>>
+    const value = JSON.parse(core.getState(LOGIN_TARGET)) as Partial<Record<keyof LoginTarget, unknown>>
     const text = (field: unknown): string | undefined => (typeof field === 'string' && field ? field : undefined)
     return {
       client: value.client === 'podman' ? 'podman' : 'docker',

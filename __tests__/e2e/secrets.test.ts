@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HOSTS, REPO_ROOT, motoPassword, useHarness } from './support/harness.js'
+import { foreignCommand, leakIn } from '../fixtures/log-lines.js'
 
 const h = useHarness()
 
@@ -117,18 +118,80 @@ describe('secrets', () => {
   })
 })
 
+// The oldest Node 24 the suite checks, and the newest.
+const NODES = ['24.11.1', '24']
+
+function nodeBinary(version: string): string {
+  return execFileSync('npx', ['-y', `node@${version}`, '-p', 'process.execPath'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!
+}
+
+/** The step's raw output as the runner reads it, line by line (it splits at \r too). */
+function rawLines(step: { stdout: string; stderr: string }): string[] {
+  return `${step.stdout}\n${step.stderr}`.split(/\r\n|\r|\n/)
+}
+
+describe('runner commands in an input, on the oldest and newest Node 24', () => {
+  it.each(NODES)(
+    'node@%s: an audience with a line break and ::stop-commands:: is refused; no line after it is a command',
+    async version => {
+      const job = h.job({ oidc: true, node: nodeBinary(version) })
+      const main = await job.uses(REPO_ROOT, {
+        registries: HOSTS.euA,
+        'role-to-assume': 'arn:aws:iam::123456789012:role/gha-ecr-push',
+        audience: 'sts.amazonaws.com\n::stop-commands::pwn'
+      })
+      expect(main.exitCode, job.log).toBe(1)
+      expect(main.log).toContain(
+        'Error: audience: the value holds a control character (\\n at character 18). Give it on one line'
+      )
+      const [post] = await job.finish()
+      expect(post.exitCode, job.log).toBe(0)
+      for (const step of [main, post]) {
+        for (const line of rawLines(step)) expect(foreignCommand(line), JSON.stringify(line)).toBeUndefined()
+      }
+      expect(job.log).not.toContain('pwn')
+    }
+  )
+})
+
+describe('a proxy token given as the user name alone, on the oldest and newest Node 24', () => {
+  const TOKEN = 'dG9rZW4+c2VjcmV0LWUyZQ=='
+  it.each(NODES)('node@%s: logs in through the proxy; the token is on no line in any form', async version => {
+    const proxy = new URL(h.peers.proxy.url)
+    const job = h.job({ ambient: true, node: nodeBinary(version) })
+    const main = await job.uses(REPO_ROOT, {
+      registries: HOSTS.euA,
+      'http-proxy': `http://${TOKEN}@${proxy.host}`
+    })
+    expect(main.exitCode, job.log).toBe(0)
+    expect(main.log).toContain(`Using proxy http://***@${proxy.host} (from http-proxy)`)
+    const [post] = await job.finish()
+    expect(post.exitCode, job.log).toBe(0)
+    for (const step of [main, post]) {
+      for (const line of rawLines(step)) {
+        expect(foreignCommand(line), JSON.stringify(line)).toBeUndefined()
+        if (!line.startsWith('::add-mask::')) expect(leakIn(line, { TOKEN }), JSON.stringify(line)).toBeUndefined()
+      }
+    }
+    expect(leakIn(job.log, { TOKEN })).toBeUndefined()
+    expect(leakIn(JSON.stringify([main.outputs, main.state, main.exportedEnv]), { TOKEN })).toBeUndefined()
+    // Masked as written and as the URL parser writes it (`=` percent-encoded).
+    expect(job.masks).toContain(TOKEN)
+    expect(job.masks).toContain(TOKEN.replace(/=/g, '%3D'))
+  })
+})
+
 describe('a proxy URL that cannot be parsed, on the oldest and newest Node 24', () => {
   // Node 24.11 prints `Invalid proxy URL: <the whole URL>` in its own error; later releases redact.
-  const nodes = ['24.11.1', '24']
+  const nodes = NODES
   const PASSWORD = 's3cret-Pr0xy-pw'
   it.each(nodes)(
     'node@%s: the password is in no log line, output or state, and the error names the input',
     async version => {
-      const node = execFileSync('npx', ['-y', `node@${version}`, '-p', 'process.execPath'], { encoding: 'utf8' })
-        .trim()
-        .split('\n')
-        .pop()!
-      const job = h.job({ ambient: true, node })
+      const job = h.job({ ambient: true, node: nodeBinary(version) })
       const main = await job.uses(REPO_ROOT, {
         registries: HOSTS.euA,
         'http-proxy': `http://ci:${PASSWORD}@proxy.internal:99999`
