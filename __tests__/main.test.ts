@@ -480,7 +480,12 @@ describe('run: failures', () => {
 
   it.each([
     ['DOCKER_CONFIG', { DOCKER_CONFIG: '/home/runner/.docker-ci', HOME: '/home/runner' }, '/home/runner/.docker-ci'],
-    ['HOME', { DOCKER_CONFIG: undefined, HOME: '/home/runner' }, join('/home/runner', '.docker')]
+    // USERPROFILE on Windows.
+    [
+      'the home directory',
+      { DOCKER_CONFIG: undefined, HOME: '/home/runner', USERPROFILE: '/home/runner' },
+      join('/home/runner', '.docker')
+    ]
   ])('by default, logs in to the docker config %s names, and tells post which', async (_label, vars, dir) => {
     for (const [name, value] of Object.entries(vars)) vi.stubEnv(name, value)
     stubInputs({ registries: EU_A })
