@@ -20,7 +20,7 @@ export const STORE_REFUSALS: Record<StoreRefusal, string> = {
   'locked-keychain': 'User interaction is not allowed.'
 }
 
-export interface StoreRequest {
+interface StoreRequest {
   command: 'store' | 'get' | 'erase' | 'list'
   input: string
 }

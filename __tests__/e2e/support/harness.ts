@@ -20,7 +20,7 @@ export interface Harness {
   job(options?: HarnessJobOptions): Job
 }
 
-interface HarnessJobOptions extends JobOptions {
+export interface HarnessJobOptions extends JobOptions {
   /** The runner's OIDC variables, pointing at the suite's OIDC endpoint. */
   oidc?: boolean
   /** Credentials in the environment, as configure-aws-credentials leaves them. */

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-export interface Run {
+interface Run {
   argv: string[]
   /** What it read on stdin: only with `--password-stdin`, else empty. */
   stdin: string
