@@ -152,10 +152,12 @@ class TunnellingAgent extends https.Agent {
     const host = options.host ?? 'localhost'
     const port = Number(options.port ?? 443)
     if (bypassesProxy(host, port, this.proxy.noProxy)) return super.createConnection(options, callback)
-    openTunnel(this.proxy, host, port).then(
-      socket => callback?.(null, super.createConnection({ ...options, socket } as https.RequestOptions)!),
-      (error: Error) => callback?.(error, undefined as unknown as Duplex)
-    )
+    openTunnel(this.proxy, host, port)
+      .then(socket => super.createConnection({ ...options, socket } as https.RequestOptions)!)
+      .then(
+        tlsSocket => callback?.(null, tlsSocket),
+        (error: Error) => callback?.(error, undefined as unknown as Duplex)
+      )
     return undefined
   }
 }
@@ -164,7 +166,11 @@ type AddRequest = (this: http.Agent, request: http.ClientRequest, options: http.
 // What every http.Agent does with a request (not in @types/node): where it can still be re-aimed.
 const addRequest = (http.Agent.prototype as unknown as { addRequest: AddRequest }).addRequest
 
-/** HTTP through the proxy: each request to the proxy, for the absolute URL. */
+/**
+ * HTTP through the proxy: each request to the proxy, for the absolute URL. (A request whose head
+ * is written before an agent sees it, one with an Expect header, is not re-aimed: none of the
+ * step's are.)
+ */
 class ForwardingAgent extends http.Agent {
   constructor(
     private readonly proxy: Proxy,
@@ -177,8 +183,6 @@ class ForwardingAgent extends http.Agent {
     const host = options.host ?? 'localhost'
     const port = Number(options.port ?? 80)
     if (bypassesProxy(host, port, this.proxy.noProxy)) return addRequest.call(this, request, options)
-    // A request whose head is written already (an Expect header) cannot be re-aimed.
-    if (request.headersSent) return void request.destroy(new Error('a request with Expect cannot go through the proxy'))
     request.path = `http://${hostPort(host, port)}${request.path}`
     if (this.proxy.authorization) request.setHeader('Proxy-Authorization', this.proxy.authorization)
     const { host: proxyHost, port: proxyPort } = this.proxy
