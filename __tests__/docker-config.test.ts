@@ -38,8 +38,8 @@ const USER_CONFIG = '{\n\t"auths": {"ghcr.io": {"auth": "b2N0bzp4"}},\n\t"credsS
 describe('userDockerConfigDir', () => {
   it.each([
     [{ DOCKER_CONFIG: '/cfg', HOME: '/home/u' }, '/cfg'],
-    [{ HOME: '/home/u' }, join('/home/u', '.docker')],
-    [{ DOCKER_CONFIG: '', HOME: '/home/u' }, join('/home/u', '.docker')]
+    [{ HOME: '/home/u' }, '/home/u/.docker'],
+    [{ DOCKER_CONFIG: '', HOME: '/home/u' }, '/home/u/.docker']
   ])('finds docker’s own directory in %j', (env, expected) => {
     expect(userDockerConfigDir(env, 'linux')).toBe(expected)
   })

@@ -108,48 +108,52 @@ function scriptIn(dir: string, name: string, says: string): string {
   return file
 }
 
-describe('runProcess and commandPath: what PATH names, by its absolute path', () => {
-  it('runs the command PATH names, never a file of that name in the working directory', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ecr-login-path-'))
-    const bin = join(dir, 'bin')
-    const workspace = join(dir, 'workspace')
-    scriptIn(bin, 'ecr-login-tool', 'from-path')
-    scriptIn(workspace, 'ecr-login-tool', 'decoy')
-    vi.stubEnv('PATH', `${bin}${delimiter}${process.env.PATH}`)
-    const cwd = process.cwd()
-    process.chdir(workspace)
-    try {
-      // An empty PATH entry is the working directory to a search by name (execvp; Windows' spawn
-      // searches it first, whatever PATH says): only an absolute path keeps the decoy out.
-      const env = { PATH: `${delimiter}${bin}` }
-      const result = await runProcess('ecr-login-tool', [], { env, signal: LIVE })
-      expect(result.stdout).toBe('from-path\n')
-    } finally {
-      process.chdir(cwd)
-    }
-  })
+// With POSIX scripts; on Windows the same decisions are tested below through path.win32.
+describe.skipIf(process.platform === 'win32')(
+  'runProcess and commandPath: what PATH names, by its absolute path',
+  () => {
+    it('runs the command PATH names, never a file of that name in the working directory', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ecr-login-path-'))
+      const bin = join(dir, 'bin')
+      const workspace = join(dir, 'workspace')
+      scriptIn(bin, 'ecr-login-tool', 'from-path')
+      scriptIn(workspace, 'ecr-login-tool', 'decoy')
+      vi.stubEnv('PATH', `${bin}${delimiter}${process.env.PATH}`)
+      const cwd = process.cwd()
+      process.chdir(workspace)
+      try {
+        // An empty PATH entry is the working directory to a search by name (execvp; Windows' spawn
+        // searches it first, whatever PATH says): only an absolute path keeps the decoy out.
+        const env = { PATH: `${delimiter}${bin}` }
+        const result = await runProcess('ecr-login-tool', [], { env, signal: LIVE })
+        expect(result.stdout).toBe('from-path\n')
+      } finally {
+        process.chdir(cwd)
+      }
+    })
 
-  it('finds a command once per PATH, as an absolute path even from a relative PATH entry', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ecr-login-which-'))
-    const tool = scriptIn(join(dir, 'bin'), 'ecr-login-once', 'once')
-    const cwd = process.cwd()
-    process.chdir(dir)
-    try {
-      vi.stubEnv('PATH', 'bin')
+    it('finds a command once per PATH, as an absolute path even from a relative PATH entry', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ecr-login-which-'))
+      const tool = scriptIn(join(dir, 'bin'), 'ecr-login-once', 'once')
+      const cwd = process.cwd()
+      process.chdir(dir)
+      try {
+        vi.stubEnv('PATH', 'bin')
+        expect(await commandPath('ecr-login-once')).toBe(tool)
+      } finally {
+        process.chdir(cwd)
+      }
+      vi.stubEnv('PATH', join(dir, 'bin'))
       expect(await commandPath('ecr-login-once')).toBe(tool)
-    } finally {
-      process.chdir(cwd)
-    }
-    vi.stubEnv('PATH', join(dir, 'bin'))
-    expect(await commandPath('ecr-login-once')).toBe(tool)
-    // Found once: the same PATH answers from memory, even once the file is gone.
-    writeFileSync(tool, '')
-    chmodSync(tool, 0o644)
-    expect(await commandPath('ecr-login-once')).toBe(tool)
-    vi.stubEnv('PATH', `${join(dir, 'bin')}${delimiter}`)
-    await expect(commandPath('ecr-login-once')).rejects.toMatchObject({ code: 'ENOENT' })
-  })
-})
+      // Found once: the same PATH answers from memory, even once the file is gone.
+      writeFileSync(tool, '')
+      chmodSync(tool, 0o644)
+      expect(await commandPath('ecr-login-once')).toBe(tool)
+      vi.stubEnv('PATH', `${join(dir, 'bin')}${delimiter}`)
+      await expect(commandPath('ecr-login-once')).rejects.toMatchObject({ code: 'ENOENT' })
+    })
+  }
+)
 
 describe('the spawn decisions on Windows', () => {
   it.each([
