@@ -164,6 +164,13 @@ describe('dockerLogin', () => {
 
 describe('dockerLogin: local failures are not the registry refusing', () => {
   const configWith = (content: object) => dockerConfig(JSON.stringify(content))
+  /** docker's words when the credential helper refused to store the login, quoting the helper. */
+  const helperRefuses = (out: string): void =>
+    exec.answerDocker(() => ({
+      exitCode: 1,
+      stdout: '',
+      stderr: `Error saving credentials: error storing credentials - err: exit status 1, out: \`${out}\`\n`
+    }))
 
   it.each([
     'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
@@ -228,12 +235,7 @@ describe('dockerLogin: local failures are not the registry refusing', () => {
   })
 
   it("explains wincred's size limit and how to use a config without credsStore", async () => {
-    exec.answerDocker(() => ({
-      exitCode: 1,
-      stdout: '',
-      stderr:
-        'Error saving credentials: error storing credentials - err: exit status 1, out: `The stub received bad data.`\n'
-    }))
+    helperRefuses('The stub received bad data.')
     const env = configWith({ credsStore: 'wincred' })
     const message = (await loginError(env)).message
     const file = join(env.DOCKER_CONFIG, 'config.json')
@@ -246,12 +248,7 @@ describe('dockerLogin: local failures are not the registry refusing', () => {
   })
 
   it('advises a way out of a locked keychain that works', async () => {
-    exec.answerDocker(() => ({
-      exitCode: 1,
-      stdout: '',
-      stderr:
-        'Error saving credentials: error storing credentials - err: exit status 1, out: `User interaction is not allowed.`\n'
-    }))
+    helperRefuses('User interaction is not allowed.')
     const env = configWith({ credHelpers: { [HOST]: 'osxkeychain' } })
     const message = (await loginError(env)).message
     expect(message).toContain('its credential helper docker-credential-osxkeychain (named in')
@@ -266,30 +263,47 @@ describe('dockerLogin and dockerLogout: never a store docker picks by itself', (
 
   // With none of credsStore, credHelpers, auths, the docker CLI picks the OS's store (docker/cli
   // LoadDefaultConfigFile: ContainsAuth, DetectDefaultStore).
-  it.each([
+  const DOCKER_PICKS: [string, string | undefined][] = [
     ['no config.json', undefined],
     ['an empty config.json', ''],
     ['a config.json of {}', '{}\n'],
-    ['empty auths, credHelpers and credsStore', '{"auths": {}, "credHelpers": {}, "credsStore": ""}']
-  ])('with %s, gives config.json an entry for the host before the login, and says so once', async (_label, content) => {
-    const env = dockerConfig(content)
-    const atLogin: unknown[] = []
-    exec.answerDocker(() => {
-      atLogin.push(readConfig(env))
-      return { exitCode: 0 }
-    })
-    await dockerLogin(HOST, 'AWS', PASSWORD, env, LIVE)
-    await dockerLogin(OTHER, 'AWS', PASSWORD, env, LIVE)
-    // The file holds a login from the first on: docker keeps the second in it too, unseeded.
-    expect(atLogin).toEqual([
-      expect.objectContaining({ auths: { [HOST]: {} } }),
-      expect.objectContaining({ auths: { [HOST]: {} } })
-    ])
-    expect(core.info).toHaveBeenCalledExactlyOnceWith(
-      `${fileOf(env)} names no credential store and holds no login: keeping ECR logins in it, where docker ` +
-        "would otherwise pick the OS's store by itself (Windows' cannot hold an ECR password)."
-    )
-  })
+    [
+      'empty auths (as the logouts leave it), credHelpers and credsStore',
+      '{"auths": {}, "credHelpers": {}, "credsStore": ""}'
+    ]
+  ]
+  // Where docker does not: the user's store, a login in the file, or a file docker cannot read either.
+  const DOCKER_DOES_NOT_PICK: [string, string][] = [
+    ['credsStore', '{"credsStore": "wincred"}'],
+    ['credHelpers for another registry', '{"credHelpers": {"ghcr.io": "osxkeychain"}}'],
+    ['a login', LOGGED_IN],
+    ['a login, in another case', '{"AUTHS": {"ghcr.io": {}}}'],
+    ['what docker cannot read either', '{"auths": '],
+    ['a list', '[]']
+  ]
+
+  it.each(DOCKER_PICKS)(
+    'with %s, gives config.json an entry for the host before the login, and says so once',
+    async (_label, content) => {
+      const env = dockerConfig(content)
+      const atLogin: unknown[] = []
+      exec.answerDocker(() => {
+        atLogin.push(readConfig(env))
+        return { exitCode: 0 }
+      })
+      await dockerLogin(HOST, 'AWS', PASSWORD, env, LIVE)
+      await dockerLogin(OTHER, 'AWS', PASSWORD, env, LIVE)
+      // The file holds a login from the first on: docker keeps the second in it too, unseeded.
+      expect(atLogin).toEqual([
+        expect.objectContaining({ auths: { [HOST]: {} } }),
+        expect.objectContaining({ auths: { [HOST]: {} } })
+      ])
+      expect(core.info).toHaveBeenCalledExactlyOnceWith(
+        `${fileOf(env)} names no credential store and holds no login: keeping ECR logins in it, where docker ` +
+          "would otherwise pick the OS's store by itself (Windows' cannot hold an ECR password)."
+      )
+    }
+  )
 
   // Modes and links as on Linux and macOS (Windows has neither modes nor, unprivileged, links).
   it.skipIf(process.platform === 'win32')(
@@ -310,38 +324,26 @@ describe('dockerLogin and dockerLogout: never a store docker picks by itself', (
     }
   )
 
-  it.each([
-    ['credsStore', '{"credsStore": "wincred"}'],
-    ['credHelpers for another registry', '{"credHelpers": {"ghcr.io": "osxkeychain"}}'],
-    ['a login', LOGGED_IN],
-    ['a login, in another case', '{"AUTHS": {"ghcr.io": {}}}'],
-    ['what docker cannot read either', '{"auths": '],
-    ['a list', '[]']
-  ])('leaves a config.json holding %s as it is', async (_label, content) => {
+  it.each(DOCKER_DOES_NOT_PICK)('leaves a config.json holding %s as it is', async (_label, content) => {
     const env = dockerConfig(content)
     await dockerLogin(HOST, 'AWS', PASSWORD, env, LIVE)
     expect(readFileSync(fileOf(env), 'utf8')).toBe(content)
     expect(core.info).not.toHaveBeenCalled()
   })
 
-  it.each([
-    ['no config.json', undefined],
-    ['a config.json of {}', '{}'],
-    ['an auths emptied by the logouts before', '{"auths": {}}']
-  ])('does not run docker logout with %s: docker would ask only a store it picks', async (_label, content) => {
-    const env = dockerConfig(content)
-    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBeUndefined()
-    expect(exec.runProcess).not.toHaveBeenCalled()
-    expect(core.debug).toHaveBeenCalledExactlyOnceWith(
-      `docker logout ${HOST}: not run, ${fileOf(env)} names no store and holds no login`
-    )
-  })
+  it.each(DOCKER_PICKS)(
+    'does not run docker logout with %s: docker would ask only a store it picks',
+    async (_label, content) => {
+      const env = dockerConfig(content)
+      await expect(dockerLogout(HOST, env, LIVE)).resolves.toBeUndefined()
+      expect(exec.runProcess).not.toHaveBeenCalled()
+      expect(core.debug).toHaveBeenCalledExactlyOnceWith(
+        `docker logout ${HOST}: not run, ${fileOf(env)} names no store and holds no login`
+      )
+    }
+  )
 
-  it.each([
-    ['a login', LOGGED_IN],
-    ['a store', '{"credsStore": "osxkeychain"}'],
-    ['what docker cannot read either', '{"auths": ']
-  ])('runs docker logout with a config.json holding %s', async (_label, content) => {
+  it.each(DOCKER_DOES_NOT_PICK)('runs docker logout with a config.json holding %s', async (_label, content) => {
     await dockerLogout(HOST, dockerConfig(content), LIVE)
     expect(exec.runProcess).toHaveBeenCalledOnce()
   })
