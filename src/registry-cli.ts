@@ -1,11 +1,23 @@
-// What docker and podman have in common: running their CLI under the step's abort signal with the
-// password on stdin only, the words that tell a refused login from a hiccup worth another try,
-// and what to tell a user whose runner has neither.
+// What docker and podman have in common: where a login's credentials go (saved for the post
+// step), running their CLI under the step's abort signal with the password on stdin only, the
+// words that tell a refused login from a hiccup worth another try, and what to tell a user whose
+// runner has neither.
 
 import { ActionError, errorShape, messageOf } from './errors.js'
 import { type ProcessResult, runProcess } from './process.js'
 
 export type RegistryCli = 'docker' | 'podman'
+
+/** Where the credentials go. Saved for the post step. */
+export interface LoginTarget {
+  client: RegistryCli
+  /** docker: the config directory to use; unset means the user's (DOCKER_CONFIG or ~/.docker). */
+  dockerConfig?: string
+  /** podman: the auth file, always passed with --authfile. */
+  authFile?: string
+  /** The job-private directory (`docker-config: job`), removed by the post step. */
+  jobDir?: string
+}
 
 // A registry or network hiccup, worth another try; a 401 ("unauthorized") is not. Windows words
 // its socket errors in prose (Go quotes the system's message after connectex, wsarecv, wsasend).
