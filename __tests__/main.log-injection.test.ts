@@ -70,6 +70,8 @@ const secret = (prefix: string): fc.Arbitrary<string> =>
 
 const scenario = fc.record({
   oidc: fc.boolean(),
+  // DOCKER_CONFIG: the step names it in log lines (a folder name may hold a line break).
+  dockerDir: poisoned('docker'),
   inputs: fc.record({
     'aws-region': input('eu-west-1'),
     audience: input('sts.amazonaws.com'),
@@ -188,7 +190,7 @@ function arrange(given: Scenario, dir: string): Record<string, string> {
   }
   for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'RUNNER_DEBUG']) vi.stubEnv(name, undefined)
   vi.stubEnv('PATH', docker.dir)
-  vi.stubEnv('DOCKER_CONFIG', join(dir, 'docker'))
+  vi.stubEnv('DOCKER_CONFIG', join(dir, given.dockerDir))
   vi.stubEnv('RUNNER_TEMP', dir)
   for (const kind of ['OUTPUT', 'STATE', 'ENV', 'PATH']) {
     writeFileSync(join(dir, kind), '')

@@ -3,8 +3,8 @@
 // of the step's output as a possible command: one that starts with `::` (after blanks), and one
 // that holds `##[` anywhere (its older syntax). @actions/core escapes line breaks inside commands
 // (warning, error, debug) but core.info writes text as it is. So a value is printed on one line,
-// with every control character written out, and `##[` broken: it can neither start a line nor
-// hold a command. Imports nothing.
+// with every control character written out, `##[` broken and a leading `::` too: it can neither
+// start a line nor hold a command. Imports nothing.
 
 // C0 and C1 controls, DEL, and Unicode's line and paragraph separators. The runner splits lines at
 // \r as well as \n. Matching control characters is the point here.
@@ -23,7 +23,13 @@ function escapeCharacter(character: string): string {
   return NAMED[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`
 }
 
-/** `value` made safe to print inside a line: one line, no control characters, no `##[`. */
+/**
+ * `value` made safe to print anywhere in a line: one line, no control characters, no `##[`, and
+ * not starting with `::` (after blanks), for a message may start with it.
+ */
 export function logText(value: string): string {
-  return value.replace(new RegExp(CONTROL.source, 'g'), escapeCharacter).replaceAll('##[', '##\\[')
+  return value
+    .replace(new RegExp(CONTROL.source, 'g'), escapeCharacter)
+    .replaceAll('##[', '##\\[')
+    .replace(/^(\s*)::/, '$1\\u003a:')
 }

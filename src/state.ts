@@ -2,7 +2,7 @@
 // step writes them.
 
 import * as core from '@actions/core'
-import type { LoginTarget } from './registry-client.js'
+import type { LoginTarget } from './registry-cli.js'
 
 const REGISTRIES_TO_LOG_OUT = 'registries'
 const LOGOUT_TIMEOUT = 'logout-timeout-seconds'

@@ -1,9 +1,8 @@
 // Secrets, as a workflow log and the process table would show them: never.
-import { readFileSync, writeFileSync, mkdirSync, chmodSync, readdirSync } from 'node:fs'
-import { execFileSync } from 'node:child_process'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HOSTS, REPO_ROOT, motoPassword, useHarness } from './support/harness.js'
+import { NODE_24_RELEASES } from './support/node-releases.js'
+import { commandShim } from './support/recorders.js'
 import { foreignCommand, leakIn } from '../fixtures/log-lines.js'
 
 const h = useHarness()
@@ -12,50 +11,6 @@ function tagValue(xml: string, tag: string): string {
   const value = new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(xml)?.[1]
   if (!value) throw new Error(`no <${tag}> in STS answer`)
   return value
-}
-
-/** A `docker` first on PATH that records argv and stdin, then runs the real CLI. */
-function dockerShim(dir: string): { bin: string; records: () => { argv: string[]; stdin: string }[] } {
-  const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
-  const bin = join(dir, 'shim-bin')
-  const records = join(dir, 'shim-records')
-  mkdirSync(records, { recursive: true })
-  writeFileSync(
-    join(bin + '-docker'),
-    [
-      '#!/bin/bash',
-      `record="${records}/$(date +%s%N)-$$"`,
-      'printf "%s\\0" "$@" > "$record.argv"',
-      'if [[ " $* " == *" --password-stdin "* ]]; then',
-      '  stdin=$(cat); printf "%s" "$stdin" > "$record.stdin"',
-      `  printf "%s" "$stdin" | ${realDocker} "$@"`,
-      '  exit "${PIPESTATUS[1]}"',
-      'fi',
-      `exec ${realDocker} "$@" < /dev/null`,
-      ''
-    ].join('\n')
-  )
-  mkdirSync(bin, { recursive: true })
-  execFileSync('mv', [bin + '-docker', join(bin, 'docker')])
-  chmodSync(join(bin, 'docker'), 0o755)
-  return {
-    bin,
-    records: () =>
-      readdirSync(records)
-        .filter(name => name.endsWith('.argv'))
-        .sort()
-        .map(name => {
-          const base = join(records, name.slice(0, -'.argv'.length))
-          const argv = readFileSync(`${base}.argv`, 'utf8').split('\0').slice(0, -1)
-          let stdin = ''
-          try {
-            stdin = readFileSync(`${base}.stdin`, 'utf8')
-          } catch {
-            // logout reads no stdin
-          }
-          return { argv, stdin }
-        })
-  }
 }
 
 describe('secrets', () => {
@@ -94,7 +49,7 @@ describe('secrets', () => {
 
   it('never puts the password in a process argv: docker gets it on stdin', async () => {
     const job = h.job({ ambient: true })
-    const shim = dockerShim(job.dir)
+    const shim = commandShim(job.dir, 'docker')
     const main = await job.uses(
       REPO_ROOT,
       { registries: [HOSTS.euA, HOSTS.euB].join(',') },
@@ -105,7 +60,7 @@ describe('secrets', () => {
     expect(main.exitCode, job.log).toBe(0)
     await job.finish()
 
-    const calls = shim.records()
+    const calls = shim.runs()
     expect(calls).toEqual([
       { argv: ['login', '--username', 'AWS', '--password-stdin', HOSTS.euA], stdin: motoPassword(HOSTS.euA) },
       { argv: ['login', '--username', 'AWS', '--password-stdin', HOSTS.euB], stdin: motoPassword(HOSTS.euB) },
@@ -118,15 +73,9 @@ describe('secrets', () => {
   })
 })
 
-// The oldest Node 24 the suite checks, and the newest.
-const NODES = ['24.11.1', '24']
-
-function nodeBinary(version: string): string {
-  return execFileSync('npx', ['-y', `node@${version}`, '-p', 'process.execPath'], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .pop()!
-}
+// The oldest Node 24 a runner ships, 24.11 (which quotes a whole proxy URL in its own errors), the newest.
+const [oldest, newest] = NODE_24_RELEASES.map(release => release.version)
+const NODES = [oldest, '24.11.1', newest]
 
 /** The step's raw output as the runner reads it, line by line (it splits at \r too). */
 function rawLines(step: { stdout: string; stderr: string }): string[] {
@@ -137,7 +86,7 @@ describe('runner commands in an input, on the oldest and newest Node 24', () => 
   it.each(NODES)(
     'node@%s: an audience with a line break and ::stop-commands:: is refused; no line after it is a command',
     async version => {
-      const job = h.job({ oidc: true, node: nodeBinary(version) })
+      const job = h.job({ oidc: true, nodeVersion: version })
       const main = await job.uses(REPO_ROOT, {
         registries: HOSTS.euA,
         'role-to-assume': 'arn:aws:iam::123456789012:role/gha-ecr-push',
@@ -161,7 +110,7 @@ describe('a proxy token given as the user name alone, on the oldest and newest N
   const TOKEN = 'dG9rZW4+c2VjcmV0LWUyZQ=='
   it.each(NODES)('node@%s: logs in through the proxy; the token is on no line in any form', async version => {
     const proxy = new URL(h.peers.proxy.url)
-    const job = h.job({ ambient: true, node: nodeBinary(version) })
+    const job = h.job({ ambient: true, nodeVersion: version })
     const main = await job.uses(REPO_ROOT, {
       registries: HOSTS.euA,
       'http-proxy': `http://${TOKEN}@${proxy.host}`
@@ -191,7 +140,7 @@ describe('a proxy URL that cannot be parsed, on the oldest and newest Node 24', 
   it.each(nodes)(
     'node@%s: the password is in no log line, output or state, and the error names the input',
     async version => {
-      const job = h.job({ ambient: true, node: nodeBinary(version) })
+      const job = h.job({ ambient: true, nodeVersion: version })
       const main = await job.uses(REPO_ROOT, {
         registries: HOSTS.euA,
         'http-proxy': `http://ci:${PASSWORD}@proxy.internal:99999`
