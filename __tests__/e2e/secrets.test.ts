@@ -1,4 +1,5 @@
 // Secrets, as a workflow log and the process table would show them: never.
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { HOSTS, REPO_ROOT, motoPassword, useHarness } from './support/harness.js'
 import { NODE_24_RELEASES } from './support/node-releases.js'
@@ -111,11 +112,15 @@ describe('a proxy token given as the user name alone, on the oldest and newest N
   it.each(NODES)('node@%s: logs in through the proxy; the token is on no line in any form', async version => {
     const proxy = new URL(h.peers.proxy.url)
     const job = h.job({ ambient: true, nodeVersion: version })
+    const logged = readFileSync(h.peers.proxy.logFile, 'utf8').length
     const main = await job.uses(REPO_ROOT, {
       registries: HOSTS.euA,
       'http-proxy': `http://${TOKEN}@${proxy.host}`
     })
     expect(main.exitCode, job.log).toBe(0)
+    expect(readFileSync(h.peers.proxy.logFile, 'utf8').slice(logged)).toContain(
+      'CONNECT api.ecr.eu-west-1.amazonaws.com:443'
+    )
     expect(main.log).toContain(`Using proxy http://***@${proxy.host} (from http-proxy)`)
     const [post] = await job.finish()
     expect(post.exitCode, job.log).toBe(0)
