@@ -453,6 +453,35 @@ describe('dockerLogout', () => {
     await expect(dockerLogout(HOST, env, LIVE)).resolves.toBeUndefined()
   })
 
+  it('says so, after running docker logout all the same, when config.json has no entry for the host', async () => {
+    // docker 24 and later say "Removing login credentials" whether or not there was one.
+    const env = dockerConfig(JSON.stringify({ auths: { 'ghcr.io': { auth: 'eDp5' } } }))
+    exec.answerDocker(() => ({ exitCode: 0, stdout: `Removing login credentials for ${HOST}\n`, stderr: '' }))
+    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBe(
+      `docker has no login for it in the docker config ${env.DOCKER_CONFIG}: another step logged out of it, ` +
+        'or removed or replaced that config.'
+    )
+    expect(exec.runProcess).toHaveBeenCalledOnce()
+  })
+
+  it.each([
+    ['in the file', { auths: { [HOST]: { auth: 'QVdTOnB3' } } }],
+    ['in a store (an empty entry)', { credsStore: 'e2e', auths: { [HOST]: {} } }],
+    ['under https:// (older CLIs)', { auths: { [`https://${HOST}`]: { auth: 'QVdTOnB3' } } }],
+    ['with Go’s field names in any case', { AUTHS: { [HOST]: {} } }]
+  ])('takes a login recorded %s for one', async (_label, config) => {
+    const env = dockerConfig(JSON.stringify(config))
+    exec.answerDocker(() => ({ exitCode: 0, stdout: `Removing login credentials for ${HOST}\n`, stderr: '' }))
+    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBeUndefined()
+  })
+
+  it('runs docker logout when config.json cannot be read, and leaves the verdict to docker', async () => {
+    const env = dockerConfig('{not json')
+    exec.answerDocker(() => ({ exitCode: 0, stdout: `Removing login credentials for ${HOST}\n`, stderr: '' }))
+    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBeUndefined()
+    expect(exec.runProcess).toHaveBeenCalledOnce()
+  })
+
   it('throws the missing-docker help when docker is not on PATH', async () => {
     exec.answerDocker(() => exec.enoent())
     await expect(dockerLogout(HOST, dockerConfig(LOGGED_IN), LIVE)).rejects.toThrow(noClientHelp())

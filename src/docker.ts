@@ -4,7 +4,7 @@
 
 import * as core from '@actions/core'
 import { dockerConfigFile, userDockerConfigDir } from './docker-config.js'
-import { dockerPicksStore, keepLoginInFile, namedStore, readDockerConfig } from './docker-store.js'
+import { dockerPicksStore, holdsLogin, keepLoginInFile, namedStore, readDockerConfig } from './docker-store.js'
 import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
 import { logText } from './log-text.js'
 import { REFUSED_OUTPUT, refusedLogin, runCli, TRANSIENT_OUTPUT } from './registry-cli.js'
@@ -164,22 +164,21 @@ export async function dockerLogin(
   }
 }
 
-/** Whether config.json names no store and holds no login: no login of this action's can be anywhere. */
-function nothingToLogOut(env: NodeJS.ProcessEnv): boolean {
+/** config.json as docker will read it; undefined when it cannot be read (docker will say why). */
+function currentConfig(env: NodeJS.ProcessEnv): ReturnType<typeof readDockerConfig> {
   try {
-    const config = readDockerConfig(dockerConfigFile(env))
-    return config !== undefined && dockerPicksStore(config)
+    return readDockerConfig(dockerConfigFile(env))
   } catch {
-    return false // docker will say what is wrong with it
+    return undefined
   }
 }
 
 /**
  * `docker logout`; returns, for a warning, docker's message when it fails, and what it means when
- * there is no login to remove: docker says "Not logged in to <host>" and exits 0, or config.json
- * holds no login and names no store. docker is not run then: it would only ask a store it picks by
- * itself (a locked keychain answers with an error, or a prompt no job can answer), where this
- * action keeps no login.
+ * there was no login to remove: config.json has no entry for the host (older docker CLIs said
+ * "Not logged in to <host>"). docker is not run when config.json holds no login and names no
+ * store: it would only ask a store it picks by itself (a locked keychain answers with an error, or
+ * a prompt no job can answer), where this action keeps no login.
  */
 export async function dockerLogout(
   host: string,
@@ -189,12 +188,16 @@ export async function dockerLogout(
   const notLoggedIn =
     `docker has no login for it in the docker config ${logText(userDockerConfigDir(env))}: another step ` +
     `logged out of it, or removed or replaced that config.`
-  if (nothingToLogOut(env)) {
+  const config = currentConfig(env)
+  // Nothing of this action's can be anywhere: no login in config.json, and no store named.
+  if (config && dockerPicksStore(config)) {
     core.debug(`docker logout ${host}: not run, ${logText(dockerConfigFile(env))} names no store and holds no login`)
     return notLoggedIn
   }
   const { exitCode, stdout, stderr } = await runCli('docker', ['logout', host], { env, signal })
   core.debug(`docker logout ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
   if (exitCode !== 0) return dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
-  return /^Not logged in/im.test(stdout) ? notLoggedIn : undefined
+  // Run all the same, to erase what a store may still hold; docker 24 and later no longer say so.
+  const wasLoggedIn = !config || holdsLogin(config, host)
+  return wasLoggedIn && !/^Not logged in/im.test(stdout) ? undefined : notLoggedIn
 }
