@@ -193,9 +193,14 @@ describe('metadata validation (script/validate-metadata.ts)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ecr-login-metadata-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('covers action.yml, every workflow and dependabot.yml', () => {
+  it('covers action.yml, the helper actions, every workflow and dependabot.yml', () => {
     const files = metadataFiles().map(({ file }) => relative(root, file))
-    expect(files).toEqual(['action.yml', ...workflowFiles, join('.github', 'dependabot.yml')])
+    expect(files).toEqual([
+      'action.yml',
+      join('.github', 'actions', 'check-after-post', 'action.yml'),
+      ...workflowFiles,
+      join('.github', 'dependabot.yml')
+    ])
   })
 
   it('uses only our own schemas, written from GitHub documentation, no copied ones', () => {

@@ -18,10 +18,18 @@ function loggedOut(): string[] {
   return exec.runProcess.mock.calls.map(([command, args]) => [command, ...(args ?? [])].join(' '))
 }
 
+/** A docker config folder as main leaves it: logged in to `hosts`. */
+function loggedInConfig(hosts = [EU_A, US_A, PUBLIC], dir = mkdtempSync(join(tmpdir(), 'docker-config-'))): string {
+  const auths = Object.fromEntries(hosts.map(host => [host, { auth: 'QVdTOnB3' }]))
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths }))
+  return dir
+}
+
 beforeEach(() => {
   core.resetCore()
   exec.resetExec()
   vi.stubEnv('HTTPS_PROXY', undefined)
+  vi.stubEnv('DOCKER_CONFIG', loggedInConfig())
 })
 
 describe('post run', () => {
@@ -40,14 +48,15 @@ describe('post run', () => {
     expect(core.setFailed).not.toHaveBeenCalled()
   })
 
-  it('runs docker logout silently, with the environment of the job', async () => {
-    vi.stubEnv('DOCKER_CONFIG', '/home/runner/.docker-ci')
+  it('runs docker logout silently, with the environment of the job when main (an older one) saved no docker config', async () => {
+    const config = loggedInConfig([EU_A])
+    vi.stubEnv('DOCKER_CONFIG', config)
     core.presetState('registries', JSON.stringify([EU_A]))
     await run()
     const [, args, options] = exec.runProcess.mock.calls[0]
     expect(args).toEqual(['logout', EU_A])
     expect(options).toMatchObject({ input: undefined, signal: expect.any(AbortSignal) as AbortSignal })
-    expect(options?.env).toMatchObject({ DOCKER_CONFIG: '/home/runner/.docker-ci' })
+    expect(options?.env).toMatchObject({ DOCKER_CONFIG: config })
   })
 
   it('warns about a failed logout, goes on with the others and never fails the job', async () => {
@@ -112,9 +121,7 @@ describe('post run', () => {
 
 describe('post run: where main logged in', () => {
   it('logs out of the job-private config, then removes it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ecr-login-'))
-    writeFileSync(join(dir, 'config.json'), '{}')
-    vi.stubEnv('DOCKER_CONFIG', '/home/runner/.docker')
+    const dir = loggedInConfig([EU_A], mkdtempSync(join(tmpdir(), 'ecr-login-')))
     core.presetState('registries', JSON.stringify([EU_A]))
     core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: dir, jobDir: dir }))
     exec.answerDocker(() => {
@@ -135,6 +142,45 @@ describe('post run: where main logged in', () => {
     await run()
     expect(exec.runProcess).not.toHaveBeenCalled()
     expect(existsSync(dir)).toBe(false)
+  })
+
+  it('logs out of the docker config main logged in to, not the one DOCKER_CONFIG names at the end of the job', async () => {
+    const mains = loggedInConfig([EU_A])
+    vi.stubEnv('DOCKER_CONFIG', loggedInConfig([EU_A]))
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: mains }))
+    await run()
+    expect(loggedOut()).toEqual([`docker logout ${EU_A}`])
+    expect(exec.runProcess.mock.calls[0][2]?.env?.DOCKER_CONFIG).toBe(mains)
+    expect(core.info).toHaveBeenCalledExactlyOnceWith(`Logged out of ${EU_A}`)
+  })
+
+  it('warns, naming the host and the config, when docker says it was not logged in there', async () => {
+    const mains = loggedInConfig([US_A])
+    exec.answerDocker(args => ({ exitCode: 0, stdout: `Not logged in to ${args.at(-1)}\n` }))
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: mains }))
+    await run()
+    expect(loggedOut()).toEqual([`docker logout ${EU_A}`])
+    expect(core.info).not.toHaveBeenCalled()
+    expect(core.warning).toHaveBeenCalledExactlyOnceWith(
+      `Could not log out of ${EU_A}: docker has no login for it in the docker config ${mains}: another step ` +
+        `logged out of it, or removed or replaced that config.`
+    )
+    expect(core.setFailed).not.toHaveBeenCalled()
+  })
+
+  it('warns the same, without running docker, when main’s config holds no login at all', async () => {
+    const emptied = mkdtempSync(join(tmpdir(), 'docker-config-'))
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: emptied }))
+    await run()
+    expect(exec.runProcess).not.toHaveBeenCalled()
+    expect(core.info).not.toHaveBeenCalled()
+    expect(core.warning).toHaveBeenCalledExactlyOnceWith(
+      `Could not log out of ${EU_A}: docker has no login for it in the docker config ${emptied}: another step ` +
+        `logged out of it, or removed or replaced that config.`
+    )
   })
 
   it('logs out of podman’s auth file with podman', async () => {

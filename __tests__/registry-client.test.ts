@@ -43,9 +43,14 @@ afterEach(() => {
 })
 
 describe('prepareLoginTarget', () => {
-  it('uses docker and the user’s config by default, exporting nothing', async () => {
+  it('uses docker and the user’s config by default, named for the post step, exporting nothing', async () => {
     vi.stubEnv('PATH', [docker.dir, podman.dir].join(delimiter))
-    expect(await prepareLoginTarget('default', env)).toEqual({ client: 'docker' })
+    expect(await prepareLoginTarget('default', env)).toEqual({ client: 'docker', dockerConfig: env.DOCKER_CONFIG })
+    const home = { ...env, DOCKER_CONFIG: '', HOME: join(root, 'home'), USERPROFILE: join(root, 'home') }
+    expect(await prepareLoginTarget('default', home)).toEqual({
+      client: 'docker',
+      dockerConfig: join(root, 'home', '.docker')
+    })
     expect(core.exportVariable).not.toHaveBeenCalled()
   })
 
@@ -87,7 +92,8 @@ describe('prepareLoginTarget', () => {
 
 describe('registryClient', () => {
   it('runs docker with the job’s DOCKER_CONFIG, whatever the environment says', async () => {
-    const client = registryClient({ client: 'docker', dockerConfig: '/tmp/job' }, { DOCKER_CONFIG: '/home/u/.docker' })
+    const job = join(root, 'job')
+    const client = registryClient({ client: 'docker', dockerConfig: job }, { DOCKER_CONFIG: '/home/u/.docker' })
     await client.login(HOST, 'AWS', 'pw', LIVE)
     await client.logout(HOST, LIVE)
     const calls = exec.runProcess.mock.calls
@@ -95,7 +101,7 @@ describe('registryClient', () => {
       ['docker', 'login'],
       ['docker', 'logout']
     ])
-    for (const [, , options] of calls) expect(options?.env?.DOCKER_CONFIG).toBe('/tmp/job')
+    for (const [, , options] of calls) expect(options?.env?.DOCKER_CONFIG).toBe(job)
   })
 
   it('runs podman with the target’s auth file', async () => {

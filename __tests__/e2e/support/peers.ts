@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { apiHosts, registryForms, sdkPartitions } from './aws-hosts.js'
 import { startDockerDaemon } from './docker-daemon.js'
+import { nodeExecPath } from './node-releases.js'
 import { freePort, type Peer, run, startPeer, stopPeer, waitUntil } from './processes.js'
 
 /** The ECR hosts the suite serves, each by its own registry on its own loopback address. */
@@ -45,8 +46,11 @@ export const FORMS_ACCOUNT = '555555555555'
 /** ECR Public's registry hosts: its own and the dual-stack one. */
 export const ECR_PUBLIC_HOSTS = ['public.ecr.aws', 'ecr-public.aws.com'] as const
 
-/** What the AWS front's ECR Public GetAuthorizationToken hands out (moto has no ECR Public). */
-export const ECR_PUBLIC_PASSWORD = 'ecr-public-e2e-password'
+/**
+ * What the AWS front's ECR Public GetAuthorizationToken hands out (moto has no ECR Public): 3,096
+ * bytes, longer than the 2,560 a Windows credential manager entry holds, as ECR Public's own are.
+ */
+export const ECR_PUBLIC_PASSWORD = `ecr-public-e2e-password.${'0123456789abcdef'.repeat(192)}`
 
 /** A role in moto's default account: its default registry is HOSTS.default. */
 export const ROLE_ARN = 'arn:aws:iam::123456789012:role/gha-ecr-push'
@@ -300,7 +304,7 @@ export interface RunningPeers {
 export async function startPeers(): Promise<RunningPeers> {
   ensureSystemPackages()
   checkPrerequisites()
-  const node24 = (await run('npx', ['-y', 'node@24', '-p', 'process.execPath'])).trim().split('\n').pop()!
+  const node24 = nodeExecPath('24')
   const dir = mkdtempSync(join(tmpdir(), 'ecr-login-e2e-'))
   const peers: Peer[] = []
   let stopDaemon = async (): Promise<void> => {}

@@ -95,6 +95,8 @@ export interface JobOptions {
   dockerConfig?: string
   /** The Node that runs the action's scripts; the suite's Node 24 by default. */
   node?: string
+  /** The job's workspace: GITHUB_WORKSPACE and every step's working directory; REPO_ROOT by default. */
+  workspace?: string
   /** Called with each step's process ID as it starts, e.g. to signal it as a cancelled run would. */
   onStepStart?: (pid: number, name: string) => void
 }
@@ -105,6 +107,7 @@ let jobCounter = 0
 export class Job {
   readonly dir: string
   readonly dockerConfig: string
+  readonly workspace: string
   readonly steps: StepResult[] = []
   readonly masks = new Set<string>()
   private readonly posts: {
@@ -132,6 +135,7 @@ export class Job {
     this.nodeOptions = options.nodeOptions ?? []
     this.node = options.node
     this.onStepStart = options.onStepStart
+    this.workspace = options.workspace ?? REPO_ROOT
     this.dockerConfig = options.dockerConfig ?? join(this.dir, 'docker')
     mkdirSync(this.dockerConfig, { recursive: true })
     this.env = {
@@ -148,7 +152,7 @@ export class Job {
       GITHUB_JOB: 'push',
       GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
       GITHUB_REF: 'refs/heads/main',
-      GITHUB_WORKSPACE: REPO_ROOT,
+      GITHUB_WORKSPACE: this.workspace,
       RUNNER_OS: 'Linux',
       RUNNER_TEMP: join(this.dir, 'temp'),
       RUNNER_DEBUG: '1',
@@ -233,7 +237,7 @@ export class Job {
       for (const [name, value] of Object.entries(step.env ?? {})) stepEnv[name] = evaluate(value)
       if (step.uses) {
         // As on GitHub: `./` is the workspace, not the composite's folder.
-        const target = step.uses.startsWith('./') ? resolve(REPO_ROOT, step.uses) : resolve(actionDir, step.uses)
+        const target = step.uses.startsWith('./') ? resolve(this.workspace, step.uses) : resolve(actionDir, step.uses)
         const withInputs = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, evaluate(String(v))]))
         last = await this.uses(target, withInputs, stepEnv)
       } else if (step.run) {
@@ -315,7 +319,7 @@ export class Job {
             command,
             ...args
           ],
-          { env: cleanEnv, cwd: REPO_ROOT, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] }
+          { env: cleanEnv, cwd: this.workspace, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] }
         )
         if (input !== undefined) child.stdin?.end(input)
         // `unshare` and `bash -c … exec` replace themselves: this is the step's own process.
