@@ -145,27 +145,9 @@ describe('preconnect', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'ecr-login-preconnect-'))
     const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')]
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1'
-      ],
-      { stdio: 'ignore' }
-    )
+    // A self-signed certificate for 127.0.0.1, which the agent below trusts.
+    const request = 'req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1'
+    execFileSync('openssl', [...request.split(' '), '-keyout', key, '-out', cert], { stdio: 'ignore' })
     tls = { key: readFileSync(key), cert: readFileSync(cert) }
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
