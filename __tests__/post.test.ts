@@ -6,9 +6,18 @@ import * as core from './fixtures/core.js'
 import * as exec from './fixtures/process.js'
 import { noClientHelp } from '../src/registry-cli.js'
 import { run } from '../src/post.js'
+import type * as CredentialSetup from '../src/credential-setup.js'
+import { stopCredentialAgent } from '../src/credential-setup.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 vi.mock('../src/process.js', () => import('./fixtures/process.js'))
+vi.mock('../src/credential-setup.js', async importOriginal => ({
+  ...(await importOriginal<typeof CredentialSetup>()),
+  stopCredentialAgent: vi.fn(() => {
+    core.timeline.push({ what: 'stopCredentialAgent', args: [] })
+    return Promise.resolve()
+  })
+}))
 
 const EU_A = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
 const US_A = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
@@ -21,7 +30,32 @@ function loggedOut(): string[] {
 beforeEach(() => {
   core.resetCore()
   exec.resetExec()
+  vi.mocked(stopCredentialAgent).mockClear()
   vi.stubEnv('HTTPS_PROXY', undefined)
+})
+
+describe('post run with credential-helper', () => {
+  it('logs out through the helper (its folder first on PATH), then stops the agent', async () => {
+    vi.stubEnv('PATH', '/usr/bin')
+    const state = { dir: '/t/ecr-login-agent-x', file: '/home/runner/.docker/config.json', previous: { [EU_A]: null } }
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState('credential-agent', JSON.stringify(state))
+    await run()
+    expect(exec.runProcess.mock.calls[0][2]?.env.PATH).toBe('/t/ecr-login-agent-x:/usr/bin')
+    expect(core.timeline.map(event => event.what).filter(what => /^exec:|^stop/.test(what))).toEqual([
+      'exec:start',
+      'exec:end',
+      'stopCredentialAgent'
+    ])
+    expect(stopCredentialAgent).toHaveBeenCalledExactlyOnceWith(state)
+  })
+
+  it('stops the agent even when main saved no host to log out of', async () => {
+    core.presetState('credential-agent', JSON.stringify({ dir: '/t/a', file: '/t/c.json', previous: {} }))
+    await run()
+    expect(exec.runProcess).not.toHaveBeenCalled()
+    expect(stopCredentialAgent).toHaveBeenCalledTimes(1)
+  })
 })
 
 describe('post run', () => {

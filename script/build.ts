@@ -30,7 +30,7 @@ type Ncc = (
   }
 ) => Promise<{ code: string; assets: Record<string, NccAsset> }>
 
-export const ENTRIES = ['main', 'post'] as const
+export const ENTRIES = ['main', 'post', 'agent', 'credential-helper'] as const
 
 /** Builds both bundles into `outDir` (default dist/), replacing what was there. */
 export async function build(outDir: string = join(root, 'dist')): Promise<void> {

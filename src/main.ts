@@ -5,6 +5,7 @@ import * as core from '@actions/core'
 import { credentialsFromDefaultChain } from './aws-credentials.js'
 import { fetchRegistryLogins, type RegistryLogin } from './aws-ecr.js'
 import type { AwsCredentials } from './aws-sdk.js'
+import { renewalPlan, startCredentialAgent } from './credential-setup.js'
 import { cancellation, Deadline } from './deadline.js'
 import { ActionError, messageOf } from './errors.js'
 import { oidcRequestFromEnv, requestIdToken } from './github-oidc.js'
@@ -72,8 +73,12 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   if (target.client !== 'docker' || target.jobDir) saveLoginTarget(target)
 
   const context: CallContext = { agents: createAgents(proxy), deadline, retry: retryPolicy(inputs.retryMaxAttempts) }
-  const client = registryClient(target, { ...process.env, ...proxyEnvironment(proxy) })
   const credentials = await awsCredentials(inputs, context)
+  // credential-helper: an agent holds the passwords; docker login hands them to it through our helper.
+  const agent = inputs.credentialHelper
+    ? startCredentialAgent(target, renewalPlan(inputs, credentials, process.env))
+    : undefined
+  const client = registryClient(target, { ...process.env, ...proxyEnvironment(proxy) })
 
   const docker = new SerialQueue()
   const toLogOut: string[] = []
@@ -88,6 +93,7 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
       saveRegistriesToLogOut(toLogOut)
       saveLogoutTimeout(inputs.timeoutSeconds)
     }
+    await agent?.handOver(login)
     await withRetry(
       `${target.client} login to ${login.host}`,
       signal => client.login(login.host, login.username, login.password, signal),
@@ -112,12 +118,13 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
       }
     })
   )
+  agent?.close()
   context.agents.https.destroy()
   context.agents.http.destroy()
 
   const order = inputs.registries.map(registry => registry.host)
   loggedIn.sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host))
-  setLoginOutputs(loggedIn)
+  setLoginOutputs(loggedIn, !agent)
   if (!inputs.maskPassword) {
     core.warning('mask-password is false: the docker password outputs are not masked in the log.')
   }

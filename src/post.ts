@@ -3,15 +3,16 @@
 // logout given up on is killed with the credential helper it started.
 
 import * as core from '@actions/core'
+import { helperOnPath, stopCredentialAgent } from './credential-setup.js'
 import { errorShape, messageOf } from './errors.js'
 import { type LoginTarget, registryClient, releaseLoginTarget } from './registry-client.js'
-import { logoutTimeoutSeconds, registriesToLogOut, savedLoginTarget } from './state.js'
+import { logoutTimeoutSeconds, registriesToLogOut, savedCredentialAgent, savedLoginTarget } from './state.js'
 
 // One logout takes well under a second; a credential helper waiting for a keyring never returns.
 const LOGOUT_TIMEOUT_SECONDS = 10
 
-async function logOut(target: LoginTarget): Promise<void> {
-  const client = registryClient(target, process.env)
+async function logOut(target: LoginTarget, env: NodeJS.ProcessEnv): Promise<void> {
+  const client = registryClient(target, env)
   const hosts = registriesToLogOut()
   if (hosts.length === 0) {
     core.debug('No registries to log out of.')
@@ -42,9 +43,13 @@ async function logOut(target: LoginTarget): Promise<void> {
 
 export async function run(): Promise<void> {
   const target = savedLoginTarget()
+  const agent = savedCredentialAgent()
   try {
-    await logOut(target)
+    // docker logout erases through our helper: on PATH even if a step changed PATH since.
+    await logOut(target, agent ? helperOnPath(process.env, agent.dir) : process.env)
   } finally {
+    // credential-helper: the config's entries, then the agent, so that nothing is left to ask.
+    if (agent) await stopCredentialAgent(agent)
     releaseLoginTarget(target)
   }
 }
