@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { run, type RunningAgent } from '../src/credential-agent.js'
+import { keyMatches, run, type RunningAgent } from '../src/credential-agent.js'
 import type { AgentStart, HandoverLine, RenewalPlan } from '../src/credential-handover.js'
 import { type AgentEndpoint, askAgent } from '../src/credential-protocol.js'
 import type { Renewal } from '../src/credential-store.js'
@@ -125,5 +125,17 @@ describe('credential agent', () => {
     pipe.end('not json\n')
     await expect(run(pipe, { exit })).rejects.toThrow('no start line')
     expect(exit).toHaveBeenCalledWith(2)
+  })
+})
+
+describe('keyMatches', () => {
+  it.each([
+    ['k3y', 'k3y', true],
+    ['k3y', 'k3Y', false],
+    ['k3y', 'k3', false],
+    ['k3y', undefined, false],
+    ['k3y', 42, false]
+  ])('%j against %j: %j', (expected, given, matches) => {
+    expect(keyMatches(expected, given)).toBe(matches)
   })
 })

@@ -51,6 +51,18 @@ describe('addHelperEntry and removeHelperEntries', () => {
     expect(read(file)).toEqual({})
   })
 
+  it('drops the empty auths entry docker login left for each host, and no other', () => {
+    const file = join(dir, 'config.json')
+    const entries: HelperEntries = { file, previous: {} }
+    addHelperEntry(entries, A)
+    addHelperEntry(entries, B)
+    // As docker login leaves it with a helper: an empty entry. B was logged in to again without it since.
+    const auths = { [A]: {}, [B]: { auth: 'QVdTOnRoZWlycw==' }, 'ghcr.io': {} }
+    writeFileSync(file, JSON.stringify({ ...(read(file) as object), auths }))
+    removeHelperEntries(entries)
+    expect(read(file)).toEqual({ auths: { [B]: { auth: 'QVdTOnRoZWlycw==' }, 'ghcr.io': {} } })
+  })
+
   it('leaves an entry someone changed since, and a config that is gone', () => {
     const file = join(dir, 'config.json')
     const entries: HelperEntries = { file, previous: {} }

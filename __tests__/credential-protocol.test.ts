@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { agentAddress, AgentUnreachable, askAgent, keyMatches, serverKey } from '../src/credential-protocol.js'
+import { agentAddress, AgentUnreachable, askAgent, serverKey } from '../src/credential-protocol.js'
 
 const dirs: string[] = []
 const servers: Server[] = []
@@ -50,18 +50,6 @@ describe('serverKey', () => {
     ['http://localhost:5000/v2', 'localhost:5000']
   ])('reads %j as %j', (url, key) => {
     expect(serverKey(url)).toBe(key)
-  })
-})
-
-describe('keyMatches', () => {
-  it.each([
-    ['k3y', 'k3y', true],
-    ['k3y', 'k3Y', false],
-    ['k3y', 'k3', false],
-    ['k3y', undefined, false],
-    ['k3y', 42, false]
-  ])('%j against %j: %j', (expected, given, matches) => {
-    expect(keyMatches(expected, given)).toBe(matches)
   })
 })
 

@@ -7,7 +7,6 @@ import * as core from './fixtures/core.js'
 import {
   agentEnvironment,
   helperConfigFile,
-  helperOnPath,
   helperScript,
   renewalPlan,
   startCredentialAgent,
@@ -74,14 +73,6 @@ describe('helperScript', () => {
         '@"C:\\hostedtoolcache\\node\\node.exe" "D:\\a\\_actions\\o\\ecr-login\\v1\\dist\\credential-helper\\index.js" ' +
         '"D:\\a\\_temp\\100%%\\ecr-login-agent-x" %*\r\n'
     })
-  })
-})
-
-describe('helperOnPath', () => {
-  it('puts the folder first on PATH, with the platform’s separator and Windows’ spelling of Path', () => {
-    expect(helperOnPath({ PATH: '/usr/bin' }, '/t/a', 'linux')).toEqual({ PATH: '/t/a:/usr/bin' })
-    expect(helperOnPath({ Path: 'C:\\Windows' }, 'D:\\t', 'win32')).toEqual({ Path: 'D:\\t;C:\\Windows' })
-    expect(helperOnPath({}, '/t/a', 'linux')).toEqual({ PATH: '/t/a' })
   })
 })
 

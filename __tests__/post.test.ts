@@ -35,26 +35,25 @@ beforeEach(() => {
 })
 
 describe('post run with credential-helper', () => {
-  it('logs out through the helper (its folder first on PATH), then stops the agent', async () => {
-    vi.stubEnv('PATH', '/usr/bin')
+  it('stops the agent (which puts the config back) and runs no logout: no password is in the config', async () => {
     const state = { dir: '/t/ecr-login-agent-x', file: '/home/runner/.docker/config.json', previous: { [EU_A]: null } }
     core.presetState('registries', JSON.stringify([EU_A]))
     core.presetState('credential-agent', JSON.stringify(state))
     await run()
-    expect(exec.runProcess.mock.calls[0][2]?.env.PATH).toBe('/t/ecr-login-agent-x:/usr/bin')
-    expect(core.timeline.map(event => event.what).filter(what => /^exec:|^stop/.test(what))).toEqual([
-      'exec:start',
-      'exec:end',
-      'stopCredentialAgent'
-    ])
+    expect(exec.runProcess).not.toHaveBeenCalled()
     expect(stopCredentialAgent).toHaveBeenCalledExactlyOnceWith(state)
   })
 
-  it('stops the agent even when main saved no host to log out of', async () => {
-    core.presetState('credential-agent', JSON.stringify({ dir: '/t/a', file: '/t/c.json', previous: {} }))
+  it('removes the job’s folder after stopping the agent with docker-config: job', async () => {
+    const jobDir = mkdtempSync(join(tmpdir(), 'ecr-login-'))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: jobDir, jobDir }))
+    core.presetState(
+      'credential-agent',
+      JSON.stringify({ dir: '/t/a', file: join(jobDir, 'config.json'), previous: {} })
+    )
     await run()
-    expect(exec.runProcess).not.toHaveBeenCalled()
-    expect(stopCredentialAgent).toHaveBeenCalledTimes(1)
+    expect(core.timeline.map(event => event.what).filter(what => what === 'stopCredentialAgent')).toHaveLength(1)
+    expect(existsSync(jobDir)).toBe(false)
   })
 })
 

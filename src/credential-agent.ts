@@ -6,19 +6,14 @@
 // JSON, a start line, then one line per login as main gets them. Nothing secret is on its command
 // line or in its environment. It must start fast: the AWS SDK is loaded only for a renewal.
 
+import { timingSafeEqual } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
-import {
-  type AgentAnswer,
-  type AgentRequest,
-  ENDPOINT_FILE,
-  keyMatches,
-  MAX_LINE_BYTES
-} from './credential-protocol.js'
+import { type AgentAnswer, type AgentRequest, ENDPOINT_FILE, MAX_LINE_BYTES } from './credential-protocol.js'
 import type { AgentStart, HandedLogin, HandoverLine, RenewalPlan } from './credential-handover.js'
 import { CredentialStore, type HeldLogin, type Renewal } from './credential-store.js'
 
@@ -52,6 +47,14 @@ function isAlive(pid: number, platform: NodeJS.Platform, started: string | undef
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
   return started === undefined || startTime(pid, platform) === started
+}
+
+/** The key a request carries, compared in constant time. */
+export function keyMatches(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false
+  const a = Buffer.from(expected)
+  const b = Buffer.from(given)
+  return a.length === b.length && timingSafeEqual(a, b)
 }
 
 function parseRequest(line: string): { key?: unknown } & Partial<AgentRequest> {

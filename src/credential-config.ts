@@ -28,10 +28,10 @@ function readConfig(file: string): Config {
   } catch {
     config = undefined
   }
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+  if (!isObject(config)) {
     throw new ActionError(`${file} is not a JSON object: fix or remove it, then run the job again.`)
   }
-  return config as Config
+  return config
 }
 
 function writeConfig(file: string, config: Config): void {
@@ -40,9 +40,16 @@ function writeConfig(file: string, config: Config): void {
   writeFileSync(file, `${JSON.stringify(config, null, '\t')}\n`, { mode: 0o600 })
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return isObject(value) && Object.keys(value).length === 0
+}
+
 function helpersOf(config: Config): Record<string, unknown> {
-  const helpers = config.credHelpers
-  return typeof helpers === 'object' && helpers !== null && !Array.isArray(helpers) ? { ...helpers } : {}
+  return isObject(config.credHelpers) ? { ...config.credHelpers } : {}
 }
 
 /** Names our helper for `host` in the file, remembering what was there. */
@@ -57,15 +64,21 @@ export function addHelperEntry(entries: HelperEntries, host: string): void {
   writeConfig(entries.file, { ...config, credHelpers: helpers })
 }
 
-/** Puts back each entry that still names our helper; the others were changed since, and stay. */
+/**
+ * Puts back each entry that still names our helper (the others were changed since, and stay), and
+ * drops the empty `auths` entry docker login left for the host: the post step logs out this way,
+ * as no password is in the file.
+ */
 export function removeHelperEntries(entries: HelperEntries): void {
   if (!existsSync(entries.file)) return
   const config = readConfig(entries.file)
   const helpers = helpersOf(config)
+  const auths = config.auths
   for (const [host, previous] of Object.entries(entries.previous)) {
     if (helpers[host] !== HELPER_NAME) continue
     if (previous) helpers[host] = previous
     else delete helpers[host]
+    if (isObject(auths) && isEmptyObject(auths[host])) delete auths[host]
   }
   if (Object.keys(helpers).length > 0) config.credHelpers = helpers
   else delete config.credHelpers

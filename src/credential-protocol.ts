@@ -2,7 +2,6 @@
 // the agent listens, and the one-line JSON exchange on its socket. Node built-ins only: the helper
 // runs once per docker command and must start fast.
 
-import { timingSafeEqual } from 'node:crypto'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 
@@ -57,14 +56,6 @@ export interface AgentAnswer {
   error?: string
   /** For the helper's stderr, where the docker command shows it: a renewal that failed. */
   warning?: string
-}
-
-/** The key a request carries, compared in constant time. */
-export function keyMatches(expected: string, given: unknown): boolean {
-  if (typeof given !== 'string') return false
-  const a = Buffer.from(expected)
-  const b = Buffer.from(given)
-  return a.length === b.length && timingSafeEqual(a, b)
 }
 
 /**

@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, posix, win32 } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { AgentStart, HandoverLine, RenewalPlan } from './credential-handover.js'
 import { addHelperEntry, removeHelperEntries } from './credential-config.js'
 import {
@@ -121,12 +121,6 @@ function runnerLaunch(): AgentLaunch {
 export function helperConfigFile(target: LoginTarget, env: NodeJS.ProcessEnv): string {
   if (target.client === 'podman' && target.authFile) return target.authFile
   return dockerConfigFile({ ...env, DOCKER_CONFIG: target.dockerConfig ?? env.DOCKER_CONFIG })
-}
-
-/** `env` with the agent's folder, where the helper is, first on PATH. */
-export function helperOnPath(env: NodeJS.ProcessEnv, dir: string, platform = process.platform): NodeJS.ProcessEnv {
-  const name = platform === 'win32' ? (Object.keys(env).find(key => key.toUpperCase() === 'PATH') ?? 'Path') : 'PATH'
-  return { ...env, [name]: [dir, env[name]].filter(Boolean).join((platform === 'win32' ? win32 : posix).delimiter) }
 }
 
 /** The helper program docker runs: a script that runs the helper bundle with the runner's node. */

@@ -177,7 +177,7 @@ export function readInputs(
     registries: selectRegistries({ entries, registryType, region }),
     // No password output in that mode: nothing to leave unmasked.
     maskPassword: parseBoolean('mask-password', getInput('mask-password'), true) || credentialHelper,
-    logout: (logout && !skipLogout) || credentialHelper,
+    logout: logout && !skipLogout,
     proxy: resolveProxy(httpProxy, env),
     retryMaxAttempts: parseInteger('retry-max-attempts', getInput('retry-max-attempts'), 5, 1, 20),
     timeoutSeconds: parseInteger('timeout-seconds', getInput('timeout-seconds'), 120, 1, 3600),

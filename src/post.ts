@@ -3,7 +3,7 @@
 // logout given up on is killed with the credential helper it started.
 
 import * as core from '@actions/core'
-import { helperOnPath, stopCredentialAgent } from './credential-setup.js'
+import { stopCredentialAgent } from './credential-setup.js'
 import { errorShape, messageOf } from './errors.js'
 import { type LoginTarget, registryClient, releaseLoginTarget } from './registry-client.js'
 import { logoutTimeoutSeconds, registriesToLogOut, savedCredentialAgent, savedLoginTarget } from './state.js'
@@ -11,8 +11,8 @@ import { logoutTimeoutSeconds, registriesToLogOut, savedCredentialAgent, savedLo
 // One logout takes well under a second; a credential helper waiting for a keyring never returns.
 const LOGOUT_TIMEOUT_SECONDS = 10
 
-async function logOut(target: LoginTarget, env: NodeJS.ProcessEnv): Promise<void> {
-  const client = registryClient(target, env)
+async function logOut(target: LoginTarget): Promise<void> {
+  const client = registryClient(target, process.env)
   const hosts = registriesToLogOut()
   if (hosts.length === 0) {
     core.debug('No registries to log out of.')
@@ -45,11 +45,10 @@ export async function run(): Promise<void> {
   const target = savedLoginTarget()
   const agent = savedCredentialAgent()
   try {
-    // docker logout erases through our helper: on PATH even if a step changed PATH since.
-    await logOut(target, agent ? helperOnPath(process.env, agent.dir) : process.env)
-  } finally {
-    // credential-helper: the config's entries, then the agent, so that nothing is left to ask.
+    // credential-helper: no password is in the config to log out of; its entries go, then the agent.
     if (agent) await stopCredentialAgent(agent)
+    else await logOut(target)
+  } finally {
     releaseLoginTarget(target)
   }
 }
