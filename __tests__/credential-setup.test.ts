@@ -38,9 +38,17 @@ beforeEach(() => {
 afterEach(() => rmSync(temp, { recursive: true, force: true }))
 
 describe('agentEnvironment', () => {
-  it('keeps where files and certificates are, and nothing secret', () => {
-    const env = { ...SECRET_ENV, PATH: '/usr/bin', HOME: '/home/runner', NODE_EXTRA_CA_CERTS: '/ca.pem', TMPDIR: '/t' }
+  it('keeps where files and certificates are, and the runner’s tracking ID; nothing secret', () => {
+    const env = {
+      ...SECRET_ENV,
+      PATH: '/usr/bin',
+      HOME: '/home/runner',
+      NODE_EXTRA_CA_CERTS: '/ca.pem',
+      TMPDIR: '/t',
+      RUNNER_TRACKING_ID: 'github_1f3d9475-6c94-40ee-a160-8b3fd282c3a1'
+    }
     expect(agentEnvironment(env)).toEqual({
+      RUNNER_TRACKING_ID: 'github_1f3d9475-6c94-40ee-a160-8b3fd282c3a1',
       PATH: '/usr/bin',
       HOME: '/home/runner',
       NODE_EXTRA_CA_CERTS: '/ca.pem',

@@ -161,9 +161,8 @@ async function startAgent(start: AgentStart, options: AgentOptions = {}): Promis
     clearInterval(watchdog)
     clearTimeout(lifetime)
     clearTimeout(renewTimer)
+    // Nothing that can reach it is left: closing removes the socket file, and the key goes.
     server.close()
-    // Nothing that can reach it is left: the socket (Node leaves it) and the key.
-    if (platform !== 'win32') rmSync(start.address, { force: true })
     rmSync(join(start.dir, ENDPOINT_FILE), { force: true })
     exit(0)
   }

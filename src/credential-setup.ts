@@ -52,9 +52,11 @@ export interface CredentialAgent {
 const MAX_LIFETIME_MS = 5 * 24 * 3600_000
 const READY_TIMEOUT_MS = 10_000
 
-// The variables the agent starts with: where files and certificates are, nothing secret. What a
-// renewal needs of the rest (AWS_*, the proxy, the OIDC request) comes on the pipe.
+// The variables the agent starts with: where files and certificates are, and the job's tracking ID,
+// by which the runner's "Cleaning up orphan processes" finds it at the job's end; nothing secret.
+// What a renewal needs of the rest (AWS_*, the proxy, the OIDC request) comes on the pipe.
 const AGENT_VARIABLES = [
+  'RUNNER_TRACKING_ID',
   'PATH',
   'Path',
   'HOME',
