@@ -4,16 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
-import {
-  agentEnvironment,
-  helperConfigFile,
-  helperScript,
-  renewalPlan,
-  startCredentialAgent,
-  stopCredentialAgent
-} from '../src/credential-setup.js'
 import { readInputs } from '../src/inputs.js'
 import type { CredentialAgentState } from '../src/state.js'
+import * as setup from '../src/credential-setup.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 
@@ -47,7 +40,7 @@ describe('agentEnvironment', () => {
       TMPDIR: '/t',
       RUNNER_TRACKING_ID: 'github_1f3d9475-6c94-40ee-a160-8b3fd282c3a1'
     }
-    expect(agentEnvironment(env)).toEqual({
+    expect(setup.agentEnvironment(env)).toEqual({
       RUNNER_TRACKING_ID: 'github_1f3d9475-6c94-40ee-a160-8b3fd282c3a1',
       PATH: '/usr/bin',
       HOME: '/home/runner',
@@ -59,7 +52,9 @@ describe('agentEnvironment', () => {
 
 describe('helperScript', () => {
   it('on Linux and macOS: sh that execs the runner’s node with the helper bundle and the folder, quoted', () => {
-    expect(helperScript('linux', "/opt/it's node/bin/node", '/a/dist/credential-helper/index.js', '/t/ecr')).toEqual({
+    expect(
+      setup.helperScript('linux', "/opt/it's node/bin/node", '/a/dist/credential-helper/index.js', '/t/ecr')
+    ).toEqual({
       name: 'docker-credential-ecr-login-action',
       text:
         "#!/bin/sh\n# docker's credential helper of ecr-login: asks this job's credential agent.\n" +
@@ -69,7 +64,7 @@ describe('helperScript', () => {
 
   it('on Windows: a .cmd that runs node.exe by its path, with % doubled', () => {
     expect(
-      helperScript(
+      setup.helperScript(
         'win32',
         'C:\\hostedtoolcache\\node\\node.exe',
         'D:\\a\\_actions\\o\\ecr-login\\v1\\dist\\credential-helper\\index.js',
@@ -87,14 +82,14 @@ describe('helperScript', () => {
 describe('helperConfigFile', () => {
   it('is podman’s auth file, the job’s docker config, or the user’s', () => {
     const env = { HOME: '/home/runner', DOCKER_CONFIG: undefined }
-    expect(helperConfigFile({ client: 'podman', authFile: '/run/user/1/containers/auth.json' }, env)).toBe(
+    expect(setup.helperConfigFile({ client: 'podman', authFile: '/run/user/1/containers/auth.json' }, env)).toBe(
       '/run/user/1/containers/auth.json'
     )
-    expect(helperConfigFile({ client: 'docker', dockerConfig: '/t/job', jobDir: '/t/job' }, env)).toBe(
+    expect(setup.helperConfigFile({ client: 'docker', dockerConfig: '/t/job', jobDir: '/t/job' }, env)).toBe(
       '/t/job/config.json'
     )
-    expect(helperConfigFile({ client: 'docker' }, env)).toBe('/home/runner/.docker/config.json')
-    expect(helperConfigFile({ client: 'docker' }, { ...env, DOCKER_CONFIG: '/d' })).toBe('/d/config.json')
+    expect(setup.helperConfigFile({ client: 'docker' }, env)).toBe('/home/runner/.docker/config.json')
+    expect(setup.helperConfigFile({ client: 'docker' }, { ...env, DOCKER_CONFIG: '/d' })).toBe('/d/config.json')
   })
 })
 
@@ -107,7 +102,7 @@ describe('renewalPlan', () => {
         ({ 'role-to-assume': 'arn:aws:iam::123456789012:role/r', 'aws-region': 'eu-west-1' })[name as string] ?? '',
       SECRET_ENV
     )
-    const plan = renewalPlan(inputs, credentials, SECRET_ENV)
+    const plan = setup.renewalPlan(inputs, credentials, SECRET_ENV)
     expect(plan.webIdentity).toEqual({
       settings: inputs.webIdentity,
       request: { url: SECRET_ENV.ACTIONS_ID_TOKEN_REQUEST_URL, requestToken: SECRET_ENV.ACTIONS_ID_TOKEN_REQUEST_TOKEN }
@@ -120,7 +115,7 @@ describe('renewalPlan', () => {
 
   it('else: the credentials main found and the AWS_* variables, nothing else of the environment', () => {
     const inputs = readInputs(name => ({ registries: HOST })[name as string] ?? '', SECRET_ENV)
-    const plan = renewalPlan(inputs, { ...credentials, $source: {} } as typeof credentials, SECRET_ENV)
+    const plan = setup.renewalPlan(inputs, { ...credentials, $source: {} } as typeof credentials, SECRET_ENV)
     expect(plan.webIdentity).toBeUndefined()
     expect(plan.credentials).toEqual({
       accessKeyId: 'AKIA',
@@ -149,7 +144,7 @@ describe('startCredentialAgent and stopCredentialAgent, with the built agent and
       watchPid: process.pid,
       save: (saved: CredentialAgentState) => (state = structuredClone(saved))
     }
-    const agent = startCredentialAgent({ client: 'docker', dockerConfig: join(temp, 'docker') }, plan(), launch)
+    const agent = setup.startCredentialAgent({ client: 'docker', dockerConfig: join(temp, 'docker') }, plan(), launch)
     await agent.handOver({ host: HOST, username: 'AWS', password: 'pw-handed-over', expiresAt: new Date(2099, 0) })
     agent.close()
 
@@ -176,7 +171,7 @@ describe('startCredentialAgent and stopCredentialAgent, with the built agent and
       expect(cmdline).not.toContain(secret)
     }
 
-    await stopCredentialAgent(state!)
+    await setup.stopCredentialAgent(state!)
     expect(core.warning).not.toHaveBeenCalled()
     expect(core.printed()).toContain('Stopped the credential agent: no process holds the ECR passwords any more.')
     expect(JSON.parse(readFileSync(configFile, 'utf8'))).toEqual({})
@@ -184,7 +179,7 @@ describe('startCredentialAgent and stopCredentialAgent, with the built agent and
     await vi.waitFor(() => expect(existsSync(`/proc/${pid}`)).toBe(false))
 
     // Once more, with the agent gone: a warning, never a failure.
-    await stopCredentialAgent(state!)
+    await setup.stopCredentialAgent(state!)
     expect(core.warning).toHaveBeenCalledExactlyOnceWith(
       'The credential agent had already ended (its endpoint file is gone); nothing holds the ECR passwords any more.'
     )
@@ -199,7 +194,7 @@ describe('startCredentialAgent and stopCredentialAgent, with the built agent and
       watchPid: process.pid,
       save: vi.fn()
     }
-    const agent = startCredentialAgent({ client: 'docker', dockerConfig: temp }, plan(), launch)
+    const agent = setup.startCredentialAgent({ client: 'docker', dockerConfig: temp }, plan(), launch)
     await expect(agent.handOver({ host: HOST, username: 'AWS', password: 'p' })).rejects.toThrow(
       /^credential-helper: the credential agent ended \(exit code 1\) before it listened\.$/
     )

@@ -4,7 +4,7 @@
 import { lstatSync, mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { containersEnv, ensureHelm, pathWith, push, PUSH_CLIENTS } from './support/clients.js'
+import { ensureHelm, pathWith, podmanOnlyEnv, push, PUSH_CLIENTS } from './support/clients.js'
 import { HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
 import type { Job, StepResult } from './support/runner.js'
 
@@ -43,11 +43,7 @@ describe('other clients push with the login in DOCKER_CONFIG', () => {
 describe('a runner with podman and no docker', () => {
   it('logs in with podman into the containers auth file; skopeo pushes; refused after post', async () => {
     const job = h.job({ ambient: true })
-    const env = {
-      ...containersEnv(join(job.dir, 'containers')),
-      // What the step needs (the harness's unshare, bash and mount; podman; skopeo for the push), and no docker.
-      PATH: pathWith(join(job.dir, 'bin'), ['unshare', 'bash', 'mount', 'podman', 'skopeo'])
-    }
+    const env = podmanOnlyEnv(job)
     const authFile = join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
     const main = await job.uses(REPO_ROOT, { registries: HOSTS.euB }, env)
     ok(main, job)
@@ -67,10 +63,7 @@ describe('a runner with podman and no docker', () => {
 
   it('with docker-config: job, logs in to an auth file of the job, exported as REGISTRY_AUTH_FILE', async () => {
     const job = h.job({ ambient: true })
-    const env = {
-      ...containersEnv(join(job.dir, 'containers')),
-      PATH: pathWith(join(job.dir, 'bin'), ['unshare', 'bash', 'mount', 'podman', 'skopeo'])
-    }
+    const env = podmanOnlyEnv(job)
     const main = await job.uses(REPO_ROOT, { registries: HOSTS.euB, 'docker-config': 'job' }, env)
     ok(main, job)
     const authFile = main.exportedEnv.REGISTRY_AUTH_FILE

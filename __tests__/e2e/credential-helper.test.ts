@@ -6,7 +6,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSyn
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { awsErrorBody } from './support/aws-front.js'
-import { containersEnv, pathWith, push } from './support/clients.js'
+import { podmanOnlyEnv, push } from './support/clients.js'
 import { AMBIENT } from './support/peers.js'
 import { HOSTS, motoPassword, REPO_ROOT, ROLE_ARN, useFaultyRegistry, useHarness } from './support/harness.js'
 import type { Env, Job, StepResult } from './support/runner.js'
@@ -318,10 +318,7 @@ describe('the end of the job', () => {
 describe('a runner with podman and no docker', () => {
   it('names the helper in the containers auth file; podman login stores through it; skopeo pushes', async () => {
     const job = h.job({ ambient: true })
-    const env = {
-      ...containersEnv(join(job.dir, 'containers')),
-      PATH: pathWith(join(job.dir, 'bin'), ['unshare', 'bash', 'mount', 'podman', 'skopeo'])
-    }
+    const env = podmanOnlyEnv(job)
     const authFile = join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
     const main = await job.uses(REPO_ROOT, { registries: HOSTS.euB, 'credential-helper': 'true' }, env)
     ok(main, job)

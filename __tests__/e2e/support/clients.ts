@@ -81,6 +81,17 @@ export function containersEnv(dir: string): ContainersEnv {
  */
 const PRIVATE_VAR_LIB = 'mount -t tmpfs ecr-login-e2e /var/lib'
 
+/**
+ * A runner with podman and no docker: the containers variables, and a PATH with what a step needs
+ * (the harness's unshare, bash and mount; podman; skopeo for the push) and no docker.
+ */
+export function podmanOnlyEnv(job: Job): Record<keyof ContainersEnv | 'PATH', string> {
+  return {
+    ...containersEnv(join(job.dir, 'containers')),
+    PATH: pathWith(join(job.dir, 'bin'), ['unshare', 'bash', 'mount', 'podman', 'skopeo'])
+  }
+}
+
 /** A PATH folder with links to the named commands only (e.g. everything a step needs but docker). */
 export function pathWith(dir: string, commands: string[]): string {
   mkdirSync(dir, { recursive: true })
