@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -31,6 +31,7 @@ async function startWith(
     address: join(dir, 'agent.sock'),
     key: 'the-job-key',
     dir,
+    configFile: join(dir, 'config.json'),
     maxLifetimeMs: 60_000,
     ...overrides
   }
@@ -54,7 +55,7 @@ async function startWith(
 }
 
 const login = (expiresAt = '2099-01-01T00:00:00.000Z'): HandoverLine => ({
-  login: { host: HOST, username: 'AWS', password: 'pw-1', expiresAt }
+  login: { host: HOST, username: 'AWS', password: 'pw-1', expiresAt, previousHelper: 'ecr-login' }
 })
 
 describe('credential agent', () => {
@@ -82,14 +83,21 @@ describe('credential agent', () => {
     expect(existsSync(dir)).toBe(true)
   })
 
-  it('ends when the runner process it watches is gone', async () => {
+  it('ends when the runner process it watches is gone, and puts the config’s entries back', async () => {
     const runner = spawn('sleep', ['30'])
-    const { exit, dir } = await startWith({ watchPid: runner.pid })
+    const { exit, dir, start } = await startWith({ watchPid: runner.pid }, { logins: [login()] })
+    const config = { auths: { [HOST]: {} }, credHelpers: { [HOST]: 'ecr-login-action', 'gcr.io': 'gcloud' } }
+    writeFileSync(start.configFile, JSON.stringify(config))
     await new Promise(resolve => setTimeout(resolve, 150))
     expect(exit).not.toHaveBeenCalled()
     runner.kill('SIGKILL')
     await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0), { timeout: 1000 })
     expect(existsSync(join(dir, 'agent.sock'))).toBe(false)
+    // The entry the config had before main's, amazon-ecr-credential-helper's, is back.
+    expect(JSON.parse(readFileSync(start.configFile, 'utf8'))).toEqual({
+      auths: {},
+      credHelpers: { [HOST]: 'ecr-login', 'gcr.io': 'gcloud' }
+    })
   })
 
   it('ends when its folder is removed, and after its maximum lifetime', async () => {

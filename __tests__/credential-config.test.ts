@@ -63,6 +63,17 @@ describe('addHelperEntry and removeHelperEntries', () => {
     expect(read(file)).toEqual({ auths: { [B]: { auth: 'QVdTOnRoZWlycw==' }, 'ghcr.io': {} } })
   })
 
+  it('says which hosts it put back, and leaves a config with none of ours as it was written', () => {
+    const file = join(dir, 'config.json')
+    const text = '{"credHelpers": {"gcr.io": "gcloud"}, "auths": {}}'
+    writeFileSync(file, text)
+    expect(removeHelperEntries({ file, previous: { [A]: null } })).toEqual([])
+    expect(readFileSync(file, 'utf8')).toBe(text)
+    const entries: HelperEntries = { file, previous: {} }
+    addHelperEntry(entries, A)
+    expect(removeHelperEntries(entries)).toEqual([A])
+  })
+
   it('leaves an entry someone changed since, and a config that is gone', () => {
     const file = join(dir, 'config.json')
     const entries: HelperEntries = { file, previous: {} }

@@ -29,9 +29,15 @@ function writeEndpoint(address = join(dir, 'agent.sock')): void {
 async function startAgent(): Promise<void> {
   writeEndpoint()
   const pipe = new PassThrough()
-  const start = { address: join(dir, 'agent.sock'), key: 'k', dir, maxLifetimeMs: 60_000 }
+  const start = {
+    address: join(dir, 'agent.sock'),
+    key: 'k',
+    dir,
+    configFile: join(dir, 'c.json'),
+    maxLifetimeMs: 60_000
+  }
   pipe.end(
-    `${JSON.stringify({ start })}\n${JSON.stringify({ login: { host: HOST, username: 'AWS', password: 'pw-1' } })}\n`
+    `${JSON.stringify({ start })}\n${JSON.stringify({ login: { host: HOST, username: 'AWS', password: 'pw-1', previousHelper: null } })}\n`
   )
   agent = await runAgent(pipe, { exit: vi.fn() })
 }

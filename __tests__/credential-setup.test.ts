@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -90,6 +90,29 @@ describe('helperConfigFile', () => {
     )
     expect(setup.helperConfigFile({ client: 'docker' }, env)).toBe('/home/runner/.docker/config.json')
     expect(setup.helperConfigFile({ client: 'docker' }, { ...env, DOCKER_CONFIG: '/d' })).toBe('/d/config.json')
+  })
+})
+
+describe('dropStaleHelperEntry', () => {
+  it('removes an entry naming our helper, left by a job that ended before its post step, and warns', () => {
+    const file = join(temp, 'config.json')
+    writeFileSync(file, JSON.stringify({ auths: { [HOST]: {} }, credHelpers: { [HOST]: 'ecr-login-action' } }))
+    setup.dropStaleHelperEntry({ client: 'docker', dockerConfig: temp }, HOST, {})
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ auths: {} })
+    expect(core.warning).toHaveBeenCalledExactlyOnceWith(
+      `Removed the credHelpers entry for ${HOST} from ${file}: a job with credential-helper: true left it when it ` +
+        `ended before its post step, and its helper is gone.`
+    )
+  })
+
+  it('leaves any other config alone, and one docker cannot read either (docker reports it)', () => {
+    const file = join(temp, 'config.json')
+    for (const text of ['{"credHelpers":{"x":"ecr-login"}}', '{"auths": ']) {
+      writeFileSync(file, text)
+      setup.dropStaleHelperEntry({ client: 'docker', dockerConfig: temp }, HOST, {})
+      expect(readFileSync(file, 'utf8')).toBe(text)
+    }
+    expect(core.warning).not.toHaveBeenCalled()
   })
 })
 

@@ -14,8 +14,9 @@ import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import { type AgentAnswer, type AgentRequest, ENDPOINT_FILE, MAX_LINE_BYTES } from './credential-protocol.js'
+import { type HelperEntries, removeHelperEntries } from './credential-config.js'
 import type { AgentStart, HandedLogin, HandoverLine, RenewalPlan } from './credential-handover.js'
-import { CredentialStore, type HeldLogin, type Renewal } from './credential-store.js'
+import { CredentialStore, type Renewal } from './credential-store.js'
 
 export interface AgentOptions {
   renew?: (plan: RenewalPlan) => Promise<Renewal>
@@ -89,8 +90,8 @@ function validRequest(request: Partial<AgentRequest>): request is AgentRequest {
 export interface RunningAgent {
   store: CredentialStore
   server: Server
-  /** Holds a login main handed over, and plans its renewal. */
-  hold(login: HeldLogin): void
+  /** Holds a login main handed over, plans its renewal, and remembers the config entry to put back. */
+  hold(login: HandedLogin): void
   stop(): void
 }
 
@@ -155,9 +156,17 @@ async function startAgent(start: AgentStart, options: AgentOptions = {}): Promis
   }, options.watchIntervalMs ?? WATCH_INTERVAL_MS)
   const lifetime = setTimeout(stop, Math.min(MAX_TIMER_MS, start.maxLifetimeMs))
 
+  // The config entries naming the helper, put back as the agent ends (after the post step did, a no-op).
+  const entries: HelperEntries = { file: start.configFile, previous: {} }
+
   function stop(): void {
     if (stopped) return
     stopped = true
+    try {
+      removeHelperEntries(entries)
+    } catch {
+      // A config no one can read any more: docker says so to whoever uses it next.
+    }
     clearInterval(watchdog)
     clearTimeout(lifetime)
     clearTimeout(renewTimer)
@@ -174,8 +183,9 @@ async function startAgent(start: AgentStart, options: AgentOptions = {}): Promis
       resolve()
     })
   })
-  const hold = (login: HeldLogin): void => {
-    store.hold(login)
+  const hold = (login: HandedLogin): void => {
+    store.hold({ ...login, expiresAt: login.expiresAt ? Date.parse(login.expiresAt) : undefined })
+    entries.previous[login.host] ??= login.previousHelper
     schedule()
   }
   return { store, server, hold, stop }
@@ -194,7 +204,7 @@ async function readLogins(lines: AsyncIterator<string>, agent: RunningAgent): Pr
   for (let next = await lines.next(); !next.done; next = await lines.next()) {
     const { login } = parseLine(next.value)
     if (!login) continue
-    agent.hold({ ...login, expiresAt: login.expiresAt ? Date.parse(login.expiresAt) : undefined })
+    agent.hold(login)
   }
 }
 

@@ -67,20 +67,23 @@ export function addHelperEntry(entries: HelperEntries, host: string): void {
 /**
  * Puts back each entry that still names our helper (the others were changed since, and stay), and
  * drops the empty `auths` entry docker login left for the host: the post step logs out this way,
- * as no password is in the file.
+ * as no password is in the file. Returns the hosts it put back; writes nothing when there are none.
  */
-export function removeHelperEntries(entries: HelperEntries): void {
-  if (!existsSync(entries.file)) return
+export function removeHelperEntries(entries: HelperEntries): string[] {
+  if (!existsSync(entries.file)) return []
   const config = readConfig(entries.file)
   const helpers = helpersOf(config)
   const auths = config.auths
-  for (const [host, previous] of Object.entries(entries.previous)) {
-    if (helpers[host] !== HELPER_NAME) continue
+  const hosts = Object.keys(entries.previous).filter(host => helpers[host] === HELPER_NAME)
+  for (const host of hosts) {
+    const previous = entries.previous[host]
     if (previous) helpers[host] = previous
     else delete helpers[host]
     if (isObject(auths) && isEmptyObject(auths[host])) delete auths[host]
   }
+  if (hosts.length === 0) return []
   if (Object.keys(helpers).length > 0) config.credHelpers = helpers
   else delete config.credHelpers
   writeConfig(entries.file, config)
+  return hosts
 }

@@ -29,18 +29,21 @@ export interface AgentStart {
   key: string
   /** The agent's folder: it ends when the folder is gone. */
   dir: string
+  /** The config naming the helper: the agent puts its entries back as it ends, whoever ends it. */
+  configFile: string
   /** The runner process (main's parent): the agent ends when it is gone. */
   watchPid?: number
   maxLifetimeMs: number
   renewal?: RenewalPlan
 }
 
-/** A login as main got it. */
+/** A login as main got it, and what the config named for its host before the helper (null: none). */
 export interface HandedLogin {
   host: string
   username: string
   password: string
   expiresAt?: string
+  previousHelper: string | null
 }
 
 export type HandoverLine = { start: AgentStart } | { login: HandedLogin }

@@ -105,6 +105,27 @@ export function renewalPlan(inputs: Inputs, credentials: AwsCredentials, env: No
   }
 }
 
+/**
+ * Without credential-helper: an entry naming our helper for `host` was left by a job that ended
+ * before its post step (its helper is gone, and docker login would fail on it): it goes, with a
+ * warning. A config docker cannot read either is docker's to report.
+ */
+export function dropStaleHelperEntry(target: LoginTarget, host: string, env: NodeJS.ProcessEnv = process.env): void {
+  const file = helperConfigFile(target, env)
+  let removed: string[] = []
+  try {
+    removed = removeHelperEntries({ file, previous: { [host]: null } })
+  } catch {
+    return
+  }
+  if (removed.length > 0) {
+    core.warning(
+      `Removed the credHelpers entry for ${host} from ${file}: a job with credential-helper: true left it when it ` +
+        `ended before its post step, and its helper is gone.`
+    )
+  }
+}
+
 /** The runner's: its node, this bundle's dist/, main's parent, the step's state. */
 function runnerLaunch(): AgentLaunch {
   return {
@@ -219,6 +240,7 @@ export function startCredentialAgent(
     address,
     key: endpoint.key,
     dir,
+    configFile,
     watchPid: launch.watchPid,
     maxLifetimeMs: MAX_LIFETIME_MS,
     renewal: plan
@@ -232,9 +254,10 @@ export function startCredentialAgent(
   return {
     async handOver(login) {
       await ready
-      send({ login: { ...login, expiresAt: login.expiresAt?.toISOString() } })
       addHelperEntry(state, login.host)
       launch.save(state)
+      const previousHelper = state.previous[login.host] ?? null
+      send({ login: { ...login, expiresAt: login.expiresAt?.toISOString(), previousHelper } })
     },
     close() {
       pipe.end()
@@ -258,8 +281,7 @@ function readEndpoint(dir: string): AgentEndpoint | undefined {
  */
 export async function stopCredentialAgent(state: CredentialAgentState): Promise<void> {
   try {
-    removeHelperEntries(state)
-    const hosts = Object.keys(state.previous)
+    const hosts = removeHelperEntries(state)
     if (hosts.length > 0) core.info(`Removed ${HELPER_PROGRAM} from ${state.file} for ${hosts.join(', ')}`)
   } catch (error) {
     core.warning(`Could not remove the credential helper's entries from ${state.file}: ${messageOf(error)}`)

@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import { credentialsFromDefaultChain } from './aws-credentials.js'
 import { fetchRegistryLogins, type RegistryLogin } from './aws-ecr.js'
 import type { AwsCredentials } from './aws-sdk.js'
-import { renewalPlan, startCredentialAgent } from './credential-setup.js'
+import { dropStaleHelperEntry, renewalPlan, startCredentialAgent } from './credential-setup.js'
 import { cancellation, Deadline } from './deadline.js'
 import { ActionError, messageOf } from './errors.js'
 import { oidcRequestFromEnv, requestIdToken } from './github-oidc.js'
@@ -93,7 +93,8 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
       saveRegistriesToLogOut(toLogOut)
       saveLogoutTimeout(inputs.timeoutSeconds)
     }
-    await agent?.handOver(login)
+    if (agent) await agent.handOver(login)
+    else dropStaleHelperEntry(target, login.host)
     await withRetry(
       `${target.client} login to ${login.host}`,
       signal => client.login(login.host, login.username, login.password, signal),

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSyn
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { awsErrorBody } from './support/aws-front.js'
-import { podmanOnlyEnv, push } from './support/clients.js'
+import { containersEnv, podmanOnlyEnv, push } from './support/clients.js'
 import { AMBIENT } from './support/peers.js'
 import { HOSTS, motoPassword, REPO_ROOT, ROLE_ARN, useFaultyRegistry, useHarness } from './support/harness.js'
 import type { Env, Job, StepResult } from './support/runner.js'
@@ -284,18 +284,56 @@ describe('the end of the job', () => {
     expect(existsSync(join(addedPath, 'agent.json'))).toBe(false)
     expect(filesHolding(job.dir, secretsOf([HOSTS.faulty]))).toEqual([])
 
-    // The entry is still in the config (post never ran): the helper answers "not found" at once and
-    // docker goes on without credentials, which the registry refuses.
-    expect(job.dockerConfigJson().credHelpers).toEqual({ [HOSTS.faulty]: HELPER })
+    // The agent put the config back as it ended: a later pull goes without credentials, at once.
+    expect(job.dockerConfigJson().credHelpers).toBeUndefined()
     const requests = faulty.requests.length
     const pull = await job.runShell('pull', `docker pull -q ${HOSTS.faulty}/e2e/any:1`, env)
     expect(pull.exitCode).not.toBe(0)
     expect(faulty.requests.slice(requests).filter(request => request.authorized)).toEqual([])
     expect(pull.log).toMatch(ANONYMOUS)
     expect(pull.durationMs).toBeLessThan(10_000)
-    const get = await job.runShell('get', `echo ${HOSTS.faulty} | ${PROGRAM} get`, env)
+  })
+
+  it('the agent itself killed with SIGKILL, nothing after: what the entry left behind does', async () => {
+    const job = h.job({ ambient: true, daemon: true })
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.faulty, 'credential-helper': 'true' })
+    ok(main, job)
+    const agent = agentOf(main)
+    process.kill(agent.pid, 'SIGKILL')
+    await gone(agent.pid, 1000)
+    expect(job.dockerConfigJson().credHelpers).toEqual({ [HOSTS.faulty]: HELPER })
+
+    // In the job: the helper answers "not found" at once, and docker goes on without credentials.
+    const get = await job.runShell('get', `echo ${HOSTS.faulty} | ${PROGRAM} get`)
     expect(get.exitCode).toBe(1)
     expect(get.stdout.trim()).toBe('credentials not found in native keychain')
+    expect(get.durationMs).toBeLessThan(2000)
+    const requests = faulty.requests.length
+    const pull = await job.runShell('pull', `docker pull -q ${HOSTS.faulty}/e2e/any:1`)
+    expect(pull.exitCode).not.toBe(0)
+    expect(pull.log).toMatch(ANONYMOUS)
+    expect(pull.durationMs).toBeLessThan(10_000)
+    expect(faulty.requests.slice(requests).filter(request => request.authorized)).toEqual([])
+
+    // A later job on this runner (same docker config; the helper is not on its PATH): docker pull
+    // goes on without credentials; skopeo stops at the entry; this action without the mode removes
+    // the entry, with a warning, and logs in.
+    const next = h.job({ ambient: true, daemon: true, dockerConfig: job.dockerConfig })
+    const stale = await next.runShell('pull', `docker pull -q ${HOSTS.faulty}/e2e/any:1`)
+    expect(stale.log).toMatch(ANONYMOUS)
+    const skopeo = await next.runShell(
+      'inspect',
+      `skopeo inspect --raw docker://${HOSTS.faulty}/e2e/any:1`,
+      containersEnv(join(next.dir, 'containers'))
+    )
+    expect(skopeo.exitCode).not.toBe(0)
+    expect(skopeo.log).toContain('error getting credentials')
+    const again = await next.uses(REPO_ROOT, { registries: HOSTS.faulty })
+    ok(again, next)
+    expect(again.log).toContain(`Warning: Removed the credHelpers entry for ${HOSTS.faulty}`)
+    expect(next.dockerConfigJson().credHelpers).toBeUndefined()
+    expect(next.dockerConfigJson().auths?.[HOSTS.faulty]).toHaveProperty('auth')
+    ok((await next.finish())[0], next)
   })
 
   it('post with the agent already gone warns, exits 0 and removes the entries', async () => {

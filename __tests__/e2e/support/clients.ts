@@ -53,7 +53,7 @@ export interface ContainersEnv {
   TMPDIR: string
 }
 
-export function containersEnv(dir: string): ContainersEnv {
+export function containersEnv(dir: string): ContainersEnv & Record<string, string> {
   mkdirSync(join(dir, 'run'), { recursive: true, mode: 0o700 })
   mkdirSync(join(dir, 'tmp'), { recursive: true })
   const storage = join(dir, 'storage.conf')
