@@ -129,12 +129,16 @@ export class AwsFront {
             const chunks: Buffer[] = []
             answer.on('data', (chunk: Buffer) => chunks.push(chunk))
             answer.on('end', () => {
-              const answerBody = this.answerBody(call, Buffer.concat(chunks))
+              const original = Buffer.concat(chunks)
+              const answerBody = this.answerBody(call, original)
               if (call.service === 'sts') this.stsAnswers.push(answerBody.toString('utf8'))
-              response.writeHead(answer.statusCode ?? 502, {
-                ...answer.headers,
-                'content-length': String(answerBody.length)
-              })
+              // A rewritten answer has a length of its own.
+              const headers = { ...answer.headers }
+              if (answerBody !== original) {
+                delete headers['transfer-encoding']
+                headers['content-length'] = String(answerBody.length)
+              }
+              response.writeHead(answer.statusCode ?? 502, headers)
               response.end(answerBody)
             })
           }
