@@ -33,10 +33,16 @@ function secretsOf(hosts: string[]): string[] {
   return hosts.flatMap(host => [motoPassword(host), Buffer.from(`AWS:${motoPassword(host)}`).toString('base64')])
 }
 
-/** Files under `dir` (modified since `since`, when given) holding one of `needles`. */
-function filesHolding(dir: string, needles: string[], since = 0): string[] {
+/** Files under `dir` (modified since `since`, when given; not under `skip`) holding one of `needles`. */
+function filesHolding(
+  dir: string,
+  needles: string[],
+  since = 0,
+  skip: (path: string) => boolean = () => false
+): string[] {
   const found: string[] = []
   const walk = (path: string): void => {
+    if (skip(path)) return
     let entries: string[]
     try {
       entries = readdirSync(path)
@@ -119,7 +125,9 @@ describe.each([
     for (const dir of [join(job.dir, 'home'), join(job.dir, 'temp'), dockerConfig, job.dir]) {
       expect(filesHolding(dir, secrets), dir).toEqual([])
     }
-    expect(filesHolding('/tmp', secrets, started)).toEqual([])
+    // Other runs of the suite's peers on this machine (a bench) hold moto's same passwords: not theirs.
+    const otherRuns = (path: string): boolean => /^\/tmp\/ecr-login-e2e-[^/]+$/.test(path) && path !== h.peers.dir
+    expect(filesHolding('/tmp', secrets, started, otherRuns)).toEqual([])
     // Nor the agent's command line or environment.
     const processText = ['cmdline', 'environ'].map(file => readFileSync(`/proc/${agent.pid}/${file}`, 'latin1'))
     for (const secret of [...secrets, AMBIENT.AWS_SECRET_ACCESS_KEY, AMBIENT.AWS_SESSION_TOKEN]) {
