@@ -7,6 +7,7 @@ import * as core from './fixtures/core.js'
 import { readInputs } from '../src/inputs.js'
 import type { CredentialAgentState } from '../src/state.js'
 import * as setup from '../src/credential-setup.js'
+import { stopCredentialAgent } from '../src/credential-stop.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 
@@ -194,7 +195,7 @@ describe('startCredentialAgent and stopCredentialAgent, with the built agent and
       expect(cmdline).not.toContain(secret)
     }
 
-    await setup.stopCredentialAgent(state!)
+    await stopCredentialAgent(state!)
     expect(core.warning).not.toHaveBeenCalled()
     expect(core.printed()).toContain('Stopped the credential agent: no process holds the ECR passwords any more.')
     expect(JSON.parse(readFileSync(configFile, 'utf8'))).toEqual({})
@@ -202,7 +203,7 @@ describe('startCredentialAgent and stopCredentialAgent, with the built agent and
     await vi.waitFor(() => expect(existsSync(`/proc/${pid}`)).toBe(false))
 
     // Once more, with the agent gone: a warning, never a failure.
-    await setup.stopCredentialAgent(state!)
+    await stopCredentialAgent(state!)
     expect(core.warning).toHaveBeenCalledExactlyOnceWith(
       'The credential agent had already ended (its endpoint file is gone); nothing holds the ECR passwords any more.'
     )

@@ -6,13 +6,13 @@ import * as core from './fixtures/core.js'
 import * as exec from './fixtures/process.js'
 import { noClientHelp } from '../src/registry-cli.js'
 import { run } from '../src/post.js'
-import type * as CredentialSetup from '../src/credential-setup.js'
-import { stopCredentialAgent } from '../src/credential-setup.js'
+import type * as CredentialStop from '../src/credential-stop.js'
+import { stopCredentialAgent } from '../src/credential-stop.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 vi.mock('../src/process.js', () => import('./fixtures/process.js'))
-vi.mock('../src/credential-setup.js', async importOriginal => ({
-  ...(await importOriginal<typeof CredentialSetup>()),
+vi.mock('../src/credential-stop.js', async importOriginal => ({
+  ...(await importOriginal<typeof CredentialStop>()),
   stopCredentialAgent: vi.fn(() => {
     core.timeline.push({ what: 'stopCredentialAgent', args: [] })
     return Promise.resolve()

@@ -5,19 +5,16 @@
 // the agent is gone, `get` says "credentials not found" at once, and the client goes on without
 // credentials. Node built-ins only: it runs once per docker command.
 
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import {
   type AgentAnswer,
-  type AgentEndpoint,
   type AgentRequest,
   AgentUnreachable,
   askAgent,
   type AskLimits,
-  ENDPOINT_FILE,
   HELPER_NAME,
   HELPER_PROGRAM,
-  NOT_FOUND
+  NOT_FOUND,
+  readEndpoint
 } from './credential-protocol.js'
 
 // docker-credential-helpers' own words for a request without a server or a user name.
@@ -38,17 +35,6 @@ interface Outcome {
   code: number
   stdout?: string
   stderr?: string
-}
-
-function readEndpoint(dir: string): AgentEndpoint | undefined {
-  try {
-    const value = JSON.parse(readFileSync(join(dir, ENDPOINT_FILE), 'utf8')) as Partial<AgentEndpoint>
-    return typeof value.address === 'string' && typeof value.key === 'string'
-      ? { address: value.address, key: value.key }
-      : undefined
-  } catch {
-    return undefined
-  }
 }
 
 /** The agent's answer; undefined when there is no agent to ask. Other failures are thrown. */

@@ -2,6 +2,7 @@
 // the agent listens, and the one-line JSON exchange on its socket. Node built-ins only: the helper
 // runs once per docker command and must start fast.
 
+import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 
@@ -24,6 +25,18 @@ export interface AgentEndpoint {
 }
 
 export const ENDPOINT_FILE = 'agent.json'
+
+/** The endpoint in the agent's folder; undefined when it is gone (the agent ended) or not ours. */
+export function readEndpoint(dir: string): AgentEndpoint | undefined {
+  try {
+    const value = JSON.parse(readFileSync(join(dir, ENDPOINT_FILE), 'utf8')) as Partial<AgentEndpoint>
+    return typeof value.address === 'string' && typeof value.key === 'string'
+      ? { address: value.address, key: value.key }
+      : undefined
+  } catch {
+    return undefined
+  }
+}
 
 // A Unix socket path is at most 104 (macOS) or 108 (Linux) bytes, its terminator included.
 const MAX_SOCKET_PATH_BYTES = 103

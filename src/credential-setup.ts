@@ -1,13 +1,13 @@
-// credential-helper: true, as the main and post steps see it. main makes the agent's folder (0700,
-// under RUNNER_TEMP) holding docker's helper script and the agent's endpoint, puts it on PATH,
-// starts the agent detached and hands it the renewal plan and each login on its stdin pipe, and
-// names the helper for each host in the config before docker login. post puts the config's
-// entries back and stops the agent.
+// credential-helper: true, as the main step sees it: it makes the agent's folder (0700, under
+// RUNNER_TEMP) holding docker's helper script and the agent's endpoint, puts it on PATH, starts the
+// agent detached and hands it the renewal plan and each login on its stdin pipe, and names the
+// helper for each host in the config before docker login. The post step's part is
+// credential-stop.ts.
 
 import * as core from '@actions/core'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { AgentStart, HandoverLine, RenewalPlan } from './credential-handover.js'
@@ -21,7 +21,7 @@ import {
   HELPER_PROGRAM
 } from './credential-protocol.js'
 import type { AwsCredentials } from './aws-sdk.js'
-import { ActionError, messageOf } from './errors.js'
+import { ActionError } from './errors.js'
 import { oidcRequestFromEnv } from './github-oidc.js'
 import type { Inputs } from './inputs.js'
 import { dockerConfigFile } from './docker-config.js'
@@ -265,39 +265,4 @@ export function startCredentialAgent(
       ;(pipe as { unref?: () => void }).unref?.()
     }
   }
-}
-
-function readEndpoint(dir: string): AgentEndpoint | undefined {
-  try {
-    return JSON.parse(readFileSync(join(dir, ENDPOINT_FILE), 'utf8')) as AgentEndpoint
-  } catch {
-    return undefined
-  }
-}
-
-/**
- * The post step's part: puts back the config's entries, then stops the agent and removes its
- * folder. Warns, never throws.
- */
-export async function stopCredentialAgent(state: CredentialAgentState): Promise<void> {
-  try {
-    const hosts = removeHelperEntries(state)
-    if (hosts.length > 0) core.info(`Removed ${HELPER_PROGRAM} from ${state.file} for ${hosts.join(', ')}`)
-  } catch (error) {
-    core.warning(`Could not remove the credential helper's entries from ${state.file}: ${messageOf(error)}`)
-  }
-  const endpoint = readEndpoint(state.dir)
-  try {
-    if (!endpoint) throw new AgentUnreachable('its endpoint file is gone')
-    await askAgent(endpoint, { action: 'stop' }, { connectMs: 2000, answerMs: 5000 })
-    core.info('Stopped the credential agent: no process holds the ECR passwords any more.')
-  } catch (error) {
-    core.warning(
-      error instanceof AgentUnreachable
-        ? `The credential agent had already ended (${messageOf(error)}); nothing holds the ECR passwords any more.`
-        : `The credential agent did not stop when asked (${messageOf(error)}); it ends by itself once the job's ` +
-            `runner process is gone.`
-    )
-  }
-  rmSync(state.dir, { recursive: true, force: true })
 }

@@ -3,7 +3,7 @@
 // logout given up on is killed with the credential helper it started.
 
 import * as core from '@actions/core'
-import { stopCredentialAgent } from './credential-setup.js'
+import { stopCredentialAgent } from './credential-stop.js'
 import { errorShape, messageOf } from './errors.js'
 import { type LoginTarget, registryClient, releaseLoginTarget } from './registry-client.js'
 import { logoutTimeoutSeconds, registriesToLogOut, savedCredentialAgent, savedLoginTarget } from './state.js'
