@@ -6,6 +6,7 @@ export default defineConfig({
     include: ['__tests__/**/*.test.ts'],
     exclude: ['__tests__/e2e/**'],
     environment: 'node',
+    setupFiles: ['__tests__/fixtures/home.ts'],
     restoreMocks: true,
     unstubEnvs: true
   }

@@ -40,15 +40,15 @@ describe('agentAddress', () => {
 })
 
 describe('serverKey', () => {
-  it.each([
-    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com', '123456789012.dkr.ecr.eu-west-1.amazonaws.com'],
-    ['https://123456789012.dkr.ecr.eu-west-1.amazonaws.com', '123456789012.dkr.ecr.eu-west-1.amazonaws.com'],
-    ['https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/v2/', '123456789012.dkr.ecr.eu-west-1.amazonaws.com'],
-    ['  public.ecr.aws\n', 'public.ecr.aws'],
-    ['Public.ECR.aws', 'public.ecr.aws'],
-    ['localhost:5000', 'localhost:5000'],
-    ['http://localhost:5000/v2', 'localhost:5000']
-  ])('reads %j as %j', (url, key) => {
+  // What a client may pass → the registry the agent holds it under.
+  const keys: Record<string, string> = {
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com': '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+    'https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/v2/': '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+    '  Public.ECR.aws\n': 'public.ecr.aws',
+    'localhost:5000': 'localhost:5000',
+    'http://localhost:5000/v2': 'localhost:5000'
+  }
+  it.each(Object.entries(keys))('reads %j as %j', (url, key) => {
     expect(serverKey(url)).toBe(key)
   })
 })

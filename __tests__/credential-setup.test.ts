@@ -126,7 +126,10 @@ describe('renewalPlan', () => {
         ({ 'role-to-assume': 'arn:aws:iam::123456789012:role/r', 'aws-region': 'eu-west-1' })[name as string] ?? '',
       SECRET_ENV
     )
-    const plan = setup.renewalPlan(inputs, credentials, SECRET_ENV)
+    const plan = setup.renewalPlan(inputs, credentials, SECRET_ENV, {
+      url: SECRET_ENV.ACTIONS_ID_TOKEN_REQUEST_URL,
+      requestToken: SECRET_ENV.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+    })
     expect(plan.webIdentity).toEqual({
       settings: inputs.webIdentity,
       request: { url: SECRET_ENV.ACTIONS_ID_TOKEN_REQUEST_URL, requestToken: SECRET_ENV.ACTIONS_ID_TOKEN_REQUEST_TOKEN }

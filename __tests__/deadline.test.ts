@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Deadline } from '../src/deadline.js'
+import { cancellation, Deadline } from '../src/deadline.js'
 import { ActionError } from '../src/errors.js'
 
 const never = (): Promise<never> => new Promise(() => undefined)
@@ -69,5 +69,21 @@ describe('Deadline', () => {
     await expect(deadline.race(Promise.resolve('done'))).resolves.toBe('done')
     await expect(deadline.race(Promise.reject(new Error('own failure')))).rejects.toThrow('own failure')
     expect(deadline.signal.aborted).toBe(false)
+  })
+})
+
+describe('cancellation', () => {
+  // The runner's cancel: SIGINT then SIGTERM on Linux and macOS; CTRL_C then CTRL_BREAK on Windows.
+  it.each(['SIGINT', 'SIGTERM', 'SIGBREAK'] as const)('aborts on %s, naming it, and lets go of it', name => {
+    const listeners = process.listenerCount(name)
+    const { signal, dispose } = cancellation()
+    try {
+      process.emit(name, name)
+      expect(signal.aborted).toBe(true)
+      expect((signal.reason as Error).message).toBe(`The run was cancelled (${name})`)
+    } finally {
+      dispose()
+    }
+    expect(process.listenerCount(name)).toBe(listeners)
   })
 })

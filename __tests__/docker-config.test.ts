@@ -12,7 +12,13 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createJobDirectory, removeJobDirectory, seedDockerConfig, userDockerConfigDir } from '../src/docker-config.js'
+import {
+  createJobDirectory,
+  dockerConfigFile,
+  removeJobDirectory,
+  seedDockerConfig,
+  userDockerConfigDir
+} from '../src/docker-config.js'
 
 let root: string
 let userDir: string
@@ -32,10 +38,19 @@ const USER_CONFIG = '{\n\t"auths": {"ghcr.io": {"auth": "b2N0bzp4"}},\n\t"credsS
 describe('userDockerConfigDir', () => {
   it.each([
     [{ DOCKER_CONFIG: '/cfg', HOME: '/home/u' }, '/cfg'],
-    [{ HOME: '/home/u' }, join('/home/u', '.docker')],
-    [{ DOCKER_CONFIG: '', HOME: '/home/u' }, join('/home/u', '.docker')]
+    [{ HOME: '/home/u' }, '/home/u/.docker'],
+    [{ DOCKER_CONFIG: '', HOME: '/home/u' }, '/home/u/.docker']
   ])('finds docker’s own directory in %j', (env, expected) => {
-    expect(userDockerConfigDir(env)).toBe(expected)
+    expect(userDockerConfigDir(env, 'linux')).toBe(expected)
+  })
+
+  // docker's home on Windows is USERPROFILE (Go's os.UserHomeDir); Git Bash sets a HOME of its own.
+  it.each([
+    [{ USERPROFILE: 'C:\\Users\\runneradmin', HOME: '/c/Users/runneradmin' }, 'C:\\Users\\runneradmin\\.docker'],
+    [{ DOCKER_CONFIG: 'D:\\cfg', USERPROFILE: 'C:\\Users\\me' }, 'D:\\cfg']
+  ])('on Windows finds docker’s own directory in %j', (env, expected) => {
+    expect(userDockerConfigDir(env, 'win32')).toBe(expected)
+    expect(dockerConfigFile(env, 'win32')).toBe(`${expected}\\config.json`)
   })
 })
 

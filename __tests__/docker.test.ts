@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
@@ -24,9 +24,21 @@ const UNENCRYPTED =
 
 beforeEach(() => {
   vi.unstubAllEnvs()
+  // docker's config is in its home unless DOCKER_CONFIG says otherwise: a fresh one for each test.
+  vi.stubEnv('HOME', mkdtempSync(join(tmpdir(), 'ecr-login-home-')))
   core.resetCore()
   exec.resetExec()
 })
+
+/** A docker config folder whose config.json holds `content` (none when undefined). */
+function dockerConfig(content?: string): { DOCKER_CONFIG: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ecr-login-config-'))
+  if (content !== undefined) writeFileSync(join(dir, 'config.json'), content)
+  return { DOCKER_CONFIG: dir }
+}
+
+/** A docker config as docker leaves it after a login to HOST. */
+const LOGGED_IN = JSON.stringify({ auths: { [HOST]: { auth: 'QVdTOnB3' } } })
 
 function expectStartsWith(text: string, prefix: string): void {
   expect(text.slice(0, prefix.length), text).toBe(prefix)
@@ -64,7 +76,7 @@ describe('dockerLogin', () => {
 
   it('succeeds quietly when docker says Login Succeeded', async () => {
     exec.answerDocker(() => ({ exitCode: 0, stdout: 'Login Succeeded\n', stderr: UNENCRYPTED }))
-    await expect(dockerLogin(HOST, 'AWS', PASSWORD, {}, LIVE)).resolves.toBeUndefined()
+    await expect(dockerLogin(HOST, 'AWS', PASSWORD, dockerConfig(LOGGED_IN), LIVE)).resolves.toBeUndefined()
     expect(core.info).not.toHaveBeenCalled()
     expect(core.warning).not.toHaveBeenCalled()
     expect(core.printed().join('\n')).not.toContain(PASSWORD)
@@ -151,11 +163,14 @@ describe('dockerLogin', () => {
 })
 
 describe('dockerLogin: local failures are not the registry refusing', () => {
-  function configWith(content: object): { DOCKER_CONFIG: string } {
-    const dir = mkdtempSync(join(tmpdir(), 'ecr-login-config-'))
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(content))
-    return { DOCKER_CONFIG: dir }
-  }
+  const configWith = (content: object) => dockerConfig(JSON.stringify(content))
+  /** docker's words when the credential helper refused to store the login, quoting the helper. */
+  const helperRefuses = (out: string): void =>
+    exec.answerDocker(() => ({
+      exitCode: 1,
+      stdout: '',
+      stderr: `Error saving credentials: error storing credentials - err: exit status 1, out: \`${out}\`\n`
+    }))
 
   it.each([
     'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
@@ -185,9 +200,12 @@ describe('dockerLogin: local failures are not the registry refusing', () => {
         'executable file not found in $PATH, out: ``\n'
     }))
     const error = await loginError(env)
+    const file = join(env.DOCKER_CONFIG, 'config.json')
     expect(error.message).toContain(
-      `${env.DOCKER_CONFIG}/config.json names the credential helper docker-credential-desktop ("credsStore" or ` +
-        `"credHelpers"), which is not on PATH: install it, or remove it from ${env.DOCKER_CONFIG}/config.json.`
+      `${file} names the credential helper docker-credential-desktop ("credsStore" or ` +
+        `"credHelpers"), which is not on PATH: install it, or remove it from ${file} ` +
+        `("credsStore", or ${HOST} in "credHelpers"): this action then keeps ECR logins in config.json. Or, before ` +
+        `this step, set DOCKER_CONFIG to an empty folder of the job's own (e.g. $RUNNER_TEMP/docker).`
     )
   })
 
@@ -217,15 +235,117 @@ describe('dockerLogin: local failures are not the registry refusing', () => {
   })
 
   it("explains wincred's size limit and how to use a config without credsStore", async () => {
-    exec.answerDocker(() => ({
-      exitCode: 1,
-      stdout: '',
-      stderr:
-        'Error saving credentials: error storing credentials - err: exit status 1, out: `The stub received bad data.`\n'
-    }))
-    const message = (await loginError(configWith({ credsStore: 'wincred' }))).message
-    expect(message).toContain("wincred's 2,560-byte limit")
-    expect(message).toContain('Use a docker config without "credsStore"')
+    helperRefuses('The stub received bad data.')
+    const env = configWith({ credsStore: 'wincred' })
+    const message = (await loginError(env)).message
+    const file = join(env.DOCKER_CONFIG, 'config.json')
+    expect(message).toContain(
+      `Windows' credential manager (docker-credential-wincred, named in ${file}) cannot ` +
+        "hold ECR's password: it is longer than wincred's 2,560-byte limit. To log in, remove it from " +
+        `${file} ("credsStore", or ${HOST} in "credHelpers"): this action then keeps ECR ` +
+        'logins in config.json.'
+    )
+  })
+
+  it('advises a way out of a locked keychain that works', async () => {
+    helperRefuses('User interaction is not allowed.')
+    const env = configWith({ credHelpers: { [HOST]: 'osxkeychain' } })
+    const message = (await loginError(env)).message
+    expect(message).toContain('its credential helper docker-credential-osxkeychain (named in')
+    expect(message).toContain("set DOCKER_CONFIG to an empty folder of the job's own")
+  })
+})
+
+describe('dockerLogin and dockerLogout: never a store docker picks by itself', () => {
+  const fileOf = (env: { DOCKER_CONFIG: string }): string => join(env.DOCKER_CONFIG, 'config.json')
+  const readConfig = (env: { DOCKER_CONFIG: string }): unknown => JSON.parse(readFileSync(fileOf(env), 'utf8'))
+  const OTHER = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
+
+  // With none of credsStore, credHelpers, auths, the docker CLI picks the OS's store (docker/cli
+  // LoadDefaultConfigFile: ContainsAuth, DetectDefaultStore).
+  const DOCKER_PICKS: [string, string | undefined][] = [
+    ['no config.json', undefined],
+    ['an empty config.json', ''],
+    ['a config.json of {}', '{}\n'],
+    [
+      'empty auths (as the logouts leave it), credHelpers and credsStore',
+      '{"auths": {}, "credHelpers": {}, "credsStore": ""}'
+    ]
+  ]
+  // Where docker does not: the user's store, a login in the file, or a file docker cannot read either.
+  const DOCKER_DOES_NOT_PICK: [string, string][] = [
+    ['credsStore', '{"credsStore": "wincred"}'],
+    ['credHelpers for another registry', '{"credHelpers": {"ghcr.io": "osxkeychain"}}'],
+    ['a login', LOGGED_IN],
+    ['a login, in another case', '{"AUTHS": {"ghcr.io": {}}}'],
+    ['what docker cannot read either', '{"auths": '],
+    ['a list', '[]']
+  ]
+
+  it.each(DOCKER_PICKS)(
+    'with %s, gives config.json an entry for the host before the login, and says so once',
+    async (_label, content) => {
+      const env = dockerConfig(content)
+      const atLogin: unknown[] = []
+      exec.answerDocker(() => {
+        atLogin.push(readConfig(env))
+        return { exitCode: 0 }
+      })
+      await dockerLogin(HOST, 'AWS', PASSWORD, env, LIVE)
+      await dockerLogin(OTHER, 'AWS', PASSWORD, env, LIVE)
+      // The file holds a login from the first on: docker keeps the second in it too, unseeded.
+      expect(atLogin).toEqual([
+        expect.objectContaining({ auths: { [HOST]: {} } }),
+        expect.objectContaining({ auths: { [HOST]: {} } })
+      ])
+      expect(core.info).toHaveBeenCalledExactlyOnceWith(
+        `${fileOf(env)} names no credential store and holds no login: keeping ECR logins in it, where docker ` +
+          "would otherwise pick the OS's store by itself (Windows' cannot hold an ECR password)."
+      )
+    }
+  )
+
+  // Modes and links as on Linux and macOS (Windows has neither modes nor, unprivileged, links).
+  it.skipIf(process.platform === 'win32')(
+    'keeps the rest of config.json, its mode, and writes the file a link points to',
+    async () => {
+      const env = dockerConfig()
+      const real = join(env.DOCKER_CONFIG, 'dotfiles', 'docker.json')
+      mkdirSync(join(env.DOCKER_CONFIG, 'dotfiles'))
+      writeFileSync(real, '{"proxies": {"default": {"httpsProxy": "http://p:3128"}}, "Auths": {}}')
+      chmodSync(real, 0o640)
+      symlinkSync(real, fileOf(env))
+      await dockerLogin(HOST, 'AWS', PASSWORD, env, LIVE)
+      expect(JSON.parse(readFileSync(real, 'utf8'))).toEqual({
+        proxies: { default: { httpsProxy: 'http://p:3128' } },
+        Auths: { [HOST]: {} }
+      })
+      expect(statSync(real).mode & 0o777).toBe(0o640)
+    }
+  )
+
+  it.each(DOCKER_DOES_NOT_PICK)('leaves a config.json holding %s as it is', async (_label, content) => {
+    const env = dockerConfig(content)
+    await dockerLogin(HOST, 'AWS', PASSWORD, env, LIVE)
+    expect(readFileSync(fileOf(env), 'utf8')).toBe(content)
+    expect(core.info).not.toHaveBeenCalled()
+  })
+
+  it.each(DOCKER_PICKS)(
+    'does not run docker logout with %s: docker would ask only a store it picks',
+    async (_label, content) => {
+      const env = dockerConfig(content)
+      await expect(dockerLogout(HOST, env, LIVE)).resolves.toBeUndefined()
+      expect(exec.runProcess).not.toHaveBeenCalled()
+      expect(core.debug).toHaveBeenCalledExactlyOnceWith(
+        `docker logout ${HOST}: not run, ${fileOf(env)} names no store and holds no login`
+      )
+    }
+  )
+
+  it.each(DOCKER_DOES_NOT_PICK)('runs docker logout with a config.json holding %s', async (_label, content) => {
+    await dockerLogout(HOST, dockerConfig(content), LIVE)
+    expect(exec.runProcess).toHaveBeenCalledOnce()
   })
 })
 
@@ -302,24 +422,26 @@ describe('dockerLogin under a registry 429', () => {
 
 describe('dockerLogout', () => {
   it('runs docker logout for the host, silently, without stdin', async () => {
-    await expect(dockerLogout(HOST, { PATH: '/usr/bin', GONE: undefined }, LIVE)).resolves.toBeUndefined()
+    const env = { ...dockerConfig(LOGGED_IN), PATH: '/usr/bin', GONE: undefined }
+    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBeUndefined()
     expect(exec.runProcess).toHaveBeenCalledExactlyOnceWith('docker', ['logout', HOST], {
       input: undefined,
-      env: { PATH: '/usr/bin', GONE: undefined },
+      env,
       signal: LIVE
     })
   })
 
   it("returns docker's message when the logout fails", async () => {
+    const env = dockerConfig(LOGGED_IN)
     exec.answerDocker(() => ({ exitCode: 1, stdout: '', stderr: `Not logged in to ${HOST}\n` }))
-    await expect(dockerLogout(HOST, {}, LIVE)).resolves.toBe(`Not logged in to ${HOST}`)
+    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBe(`Not logged in to ${HOST}`)
     exec.answerDocker(() => ({ exitCode: 2, stdout: '', stderr: '' }))
-    await expect(dockerLogout(HOST, {}, LIVE)).resolves.toBe('exit code 2')
+    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBe('exit code 2')
   })
 
   it('throws the missing-docker help when docker is not on PATH', async () => {
     exec.answerDocker(() => exec.enoent())
-    await expect(dockerLogout(HOST, {}, LIVE)).rejects.toThrow(noClientHelp())
+    await expect(dockerLogout(HOST, dockerConfig(LOGGED_IN), LIVE)).rejects.toThrow(noClientHelp())
   })
 })
 

@@ -2,6 +2,7 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
+import { get, startProxy, startServer } from './fixtures/proxy.js'
 import { InputError } from '../src/errors.js'
 import {
   createAgents,
@@ -171,8 +172,8 @@ describe('createAgents', () => {
     }
   })
 
-  it('hands the proxy and its bypass list to the agents', () => {
-    const agents = createAgents({ url: 'http://proxy:3128', noProxy: '.internal' })
+  it('hands the proxy and its bypass list to the agents of a Node that has Agent proxyEnv', () => {
+    const agents = createAgents({ url: 'http://proxy:3128', noProxy: '.internal' }, true)
     const proxyEnv = { HTTPS_PROXY: 'http://proxy:3128', HTTP_PROXY: 'http://proxy:3128', NO_PROXY: '.internal' }
     try {
       expect(optionsOf(agents.http)).toMatchObject({ keepAlive: true, proxyEnv })
@@ -180,6 +181,33 @@ describe('createAgents', () => {
     } finally {
       agents.http.destroy()
       agents.https.destroy()
+    }
+  })
+})
+
+// On Node 24.4.0 (the oldest a runner ships) an Agent ignores `proxyEnv`: the step tunnels itself.
+// Run this file there too: npx -y node@24.4.0 node_modules/vitest/vitest.mjs run __tests__/network.test.ts
+describe('createAgents through a real proxy', () => {
+  it.each([
+    ['as this Node can', undefined],
+    ['on a Node without Agent proxyEnv (before 24.5)', false]
+  ])('%s: HTTPS through a tunnel, HTTP to the proxy, NO_PROXY hosts direct', async (_label, nodeHasProxyEnv) => {
+    const [proxy, secure, plain] = await Promise.all([startProxy(), startServer(), startServer({ tls: false })])
+    const agents = createAgents({ url: proxy.url, noProxy: 'bypassed.example' }, nodeHasProxyEnv)
+    const direct = createAgents({ url: proxy.url, noProxy: '127.0.0.1' }, nodeHasProxyEnv)
+    try {
+      expect(await get(`${secure.url}/sts`, agents.https)).toEqual({ status: 200, body: 'GET /sts' })
+      expect(await get(`${plain.url}/token`, agents.http)).toEqual({ status: 200, body: 'GET /token' })
+      expect(proxy.requests.map(request => request.request)).toEqual([
+        `CONNECT ${new URL(secure.url).host}`,
+        `GET ${plain.url}/token`
+      ])
+      await get(`${secure.url}/`, direct.https)
+      await get(`${plain.url}/`, direct.http)
+      expect(proxy.requests).toHaveLength(2)
+    } finally {
+      for (const agent of [agents.http, agents.https, direct.http, direct.https]) agent.destroy()
+      await Promise.all([proxy.close(), secure.close(), plain.close()])
     }
   })
 })

@@ -24,7 +24,24 @@ describe('defaultAuthFile', () => {
     [{ XDG_RUNTIME_DIR: '/run/user/1001' }, 1001, AUTH_FILE],
     [{}, 0, '/run/containers/0/auth.json']
   ])('in %j (uid %i) is %s', (env, uid, expected) => {
-    expect(defaultAuthFile(env, uid)).toBe(expected)
+    expect(defaultAuthFile(env, uid, 'linux')).toBe(expected)
+  })
+
+  // containers/image: every OS but Linux keeps it in the home folder (USERPROFILE on Windows).
+  it.each([
+    [
+      'darwin',
+      { HOME: '/Users/runner', XDG_RUNTIME_DIR: '/run/user/501' },
+      '/Users/runner/.config/containers/auth.json'
+    ],
+    [
+      'win32',
+      { USERPROFILE: 'C:\\Users\\runneradmin', HOME: '/c/Users/runneradmin' },
+      'C:\\Users\\runneradmin\\.config\\containers\\auth.json'
+    ],
+    ['win32', { USERPROFILE: 'C:\\Users\\me', REGISTRY_AUTH_FILE: 'D:\\auth.json' }, 'D:\\auth.json']
+  ] as const)('on %s in %j is %s', (platform, env, expected) => {
+    expect(defaultAuthFile(env, 501, platform)).toBe(expected)
   })
 })
 

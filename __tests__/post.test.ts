@@ -27,11 +27,19 @@ function loggedOut(): string[] {
   return exec.runProcess.mock.calls.map(([command, args]) => [command, ...(args ?? [])].join(' '))
 }
 
+/** A docker config folder as main leaves it: logged in to `hosts`. */
+function loggedInConfig(hosts = [EU_A, US_A, PUBLIC], dir = mkdtempSync(join(tmpdir(), 'docker-config-'))): string {
+  const auths = Object.fromEntries(hosts.map(host => [host, { auth: 'QVdTOnB3' }]))
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths }))
+  return dir
+}
+
 beforeEach(() => {
   core.resetCore()
   exec.resetExec()
   vi.mocked(stopCredentialAgent).mockClear()
   vi.stubEnv('HTTPS_PROXY', undefined)
+  vi.stubEnv('DOCKER_CONFIG', loggedInConfig())
 })
 
 describe('post run with credential-helper', () => {
@@ -74,13 +82,14 @@ describe('post run', () => {
   })
 
   it('runs docker logout silently, with the environment of the job', async () => {
-    vi.stubEnv('DOCKER_CONFIG', '/home/runner/.docker-ci')
+    const config = loggedInConfig([EU_A])
+    vi.stubEnv('DOCKER_CONFIG', config)
     core.presetState('registries', JSON.stringify([EU_A]))
     await run()
     const [, args, options] = exec.runProcess.mock.calls[0]
     expect(args).toEqual(['logout', EU_A])
     expect(options).toMatchObject({ input: undefined, signal: expect.any(AbortSignal) as AbortSignal })
-    expect(options?.env).toMatchObject({ DOCKER_CONFIG: '/home/runner/.docker-ci' })
+    expect(options?.env).toMatchObject({ DOCKER_CONFIG: config })
   })
 
   it('warns about a failed logout, goes on with the others and never fails the job', async () => {
@@ -145,9 +154,7 @@ describe('post run', () => {
 
 describe('post run: where main logged in', () => {
   it('logs out of the job-private config, then removes it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ecr-login-'))
-    writeFileSync(join(dir, 'config.json'), '{}')
-    vi.stubEnv('DOCKER_CONFIG', '/home/runner/.docker')
+    const dir = loggedInConfig([EU_A], mkdtempSync(join(tmpdir(), 'ecr-login-')))
     core.presetState('registries', JSON.stringify([EU_A]))
     core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: dir, jobDir: dir }))
     exec.answerDocker(() => {

@@ -1,9 +1,18 @@
 // src/process.ts with real processes: the abort signal kills the command and what it started.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import fc from 'fast-check'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import { killProcessTree, processesSettled, runProcess } from '../src/process.js'
+import {
+  commandPath,
+  isBatchFile,
+  killProcessTree,
+  processesSettled,
+  quoteForCmd,
+  runProcess,
+  spawnPlan
+} from '../src/process.js'
 
 const LIVE = new AbortController().signal
 
@@ -90,19 +99,188 @@ describe('runProcess', () => {
   })
 })
 
+/** A folder holding an executable script `name` that prints `says`. */
+function scriptIn(dir: string, name: string, says: string): string {
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, name)
+  writeFileSync(file, `#!/bin/sh\necho ${says}\n`)
+  chmodSync(file, 0o755)
+  return file
+}
+
+// With POSIX scripts; on Windows the same decisions are tested below through path.win32.
+describe.skipIf(process.platform === 'win32')(
+  'runProcess and commandPath: what PATH names, by its absolute path',
+  () => {
+    it('runs the command PATH names, never a file of that name in the working directory', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ecr-login-path-'))
+      const bin = join(dir, 'bin')
+      const workspace = join(dir, 'workspace')
+      scriptIn(bin, 'ecr-login-tool', 'from-path')
+      scriptIn(workspace, 'ecr-login-tool', 'decoy')
+      vi.stubEnv('PATH', `${bin}${delimiter}${process.env.PATH}`)
+      const cwd = process.cwd()
+      process.chdir(workspace)
+      try {
+        // An empty PATH entry is the working directory to a search by name (execvp; Windows' spawn
+        // searches it first, whatever PATH says): only an absolute path keeps the decoy out.
+        const env = { PATH: `${delimiter}${bin}` }
+        const result = await runProcess('ecr-login-tool', [], { env, signal: LIVE })
+        expect(result.stdout).toBe('from-path\n')
+      } finally {
+        process.chdir(cwd)
+      }
+    })
+
+    it('finds a command once per PATH, as an absolute path even from a relative PATH entry', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ecr-login-which-'))
+      const tool = scriptIn(join(dir, 'bin'), 'ecr-login-once', 'once')
+      const cwd = process.cwd()
+      process.chdir(dir)
+      try {
+        vi.stubEnv('PATH', 'bin')
+        expect(await commandPath('ecr-login-once')).toBe(tool)
+      } finally {
+        process.chdir(cwd)
+      }
+      vi.stubEnv('PATH', join(dir, 'bin'))
+      expect(await commandPath('ecr-login-once')).toBe(tool)
+      // Found once: the same PATH answers from memory, even once the file is gone.
+      writeFileSync(tool, '')
+      chmodSync(tool, 0o644)
+      expect(await commandPath('ecr-login-once')).toBe(tool)
+      vi.stubEnv('PATH', `${join(dir, 'bin')}${delimiter}`)
+      await expect(commandPath('ecr-login-once')).rejects.toMatchObject({ code: 'ENOENT' })
+    })
+  }
+)
+
+describe('the spawn decisions on Windows', () => {
+  it.each([
+    ['C:\\Program Files\\Docker\\Docker\\resources\\bin\\docker.exe', 'win32', false],
+    ['C:\\tools\\docker.cmd', 'win32', true],
+    ['C:\\tools\\DOCKER.BAT', 'win32', true],
+    ['/usr/local/bin/docker.cmd', 'linux', false]
+  ] as const)('%s on %s is a batch file: %s', (file, platform, batch) => {
+    expect(isBatchFile(file, platform)).toBe(batch)
+  })
+
+  it('starts a program by its absolute path, with its arguments as they are', () => {
+    const file = 'C:\\Program Files\\Docker\\docker.exe'
+    expect(spawnPlan(file, ['login', '--username', 'AWS', '--password-stdin', 'h'], undefined)).toEqual({
+      command: file,
+      args: ['login', '--username', 'AWS', '--password-stdin', 'h'],
+      windowsVerbatimArguments: false
+    })
+  })
+
+  it('starts a batch file through cmd.exe by its absolute path, with one quoted command line', () => {
+    const cmd = 'C:\\Windows\\system32\\cmd.exe'
+    const file = 'C:\\Program Files (x86)\\R&D\\docker.cmd'
+    const args = ['login', '--authfile', 'D:\\a\\_temp\\ecr-login-x\\', 'x.dkr.ecr.eu-west-1.amazonaws.com']
+    expect(spawnPlan(file, args, cmd)).toEqual({
+      command: cmd,
+      args: [
+        '/D',
+        '/V:OFF',
+        '/S',
+        '/C',
+        '""C:\\Program Files (x86)\\R&D\\docker.cmd" login --authfile D:\\a\\_temp\\ecr-login-x\\ x.dkr.ecr.eu-west-1.amazonaws.com"'
+      ],
+      windowsVerbatimArguments: true
+    })
+  })
+
+  it.each([
+    ['login', 'login'],
+    ['', '""'],
+    ['C:\\My Folder\\auth.json', '"C:\\My Folder\\auth.json"'],
+    ['C:\\My Folder\\', '"C:\\My Folder\\\\"'],
+    ['a&b', '"a&b"'],
+    ['(x)^|<y>', '"(x)^|<y>"']
+  ])('quotes %j for cmd.exe as %s', (arg, quoted) => {
+    expect(quoteForCmd(arg)).toBe(quoted)
+  })
+
+  it.each(['say "hi"', '%PATH%', 'two\nlines'])('refuses %j, which cmd.exe cannot pass on intact', arg => {
+    expect(() => quoteForCmd(arg)).toThrow(/cmd\.exe cannot pass on/)
+  })
+
+  it('passes any argument cmd.exe can carry to the program intact, and exposes none of it to cmd.exe', () => {
+    const arg = fc.string({ unit: fc.constantFrom(...'ab \t\\&|<>^(),;=!.:/x') })
+    fc.assert(
+      fc.property(fc.array(arg, { maxLength: 4 }), args => {
+        const line = ['C:\\t\\docker.cmd', ...args].map(quoteForCmd).join(' ')
+        expect(outsideCmdQuotes(line)).not.toMatch(/[&|<>^()]/)
+        expect(goArgv(line)).toEqual(['C:\\t\\docker.cmd', ...args])
+      })
+    )
+  })
+})
+
+/** What cmd.exe acts on in `line`: the characters outside its quotes (each `"` toggles them). */
+function outsideCmdQuotes(line: string): string {
+  let quoted = false
+  let outside = ''
+  for (const char of line) {
+    if (char === '"') quoted = !quoted
+    else if (!quoted) outside += char
+  }
+  return outside
+}
+
+/**
+ * The arguments a Go program (docker, podman) reads from a Windows command line: blanks outside
+ * quotes separate; 2n backslashes and a quote are n backslashes and a toggle of the quotes, 2n+1
+ * are n and a literal quote; other backslashes are themselves.
+ */
+function goArgv(line: string): string[] {
+  const args: string[] = []
+  let arg: string | undefined
+  let quoted = false
+  let backslashes = 0
+  for (const char of line) {
+    if (char === '\\') {
+      backslashes++
+      arg ??= ''
+      continue
+    }
+    if (char === '"') {
+      arg = (arg ?? '') + '\\'.repeat(backslashes >> 1) + (backslashes % 2 ? '"' : '')
+      if (backslashes % 2 === 0) quoted = !quoted
+    } else if ((char === ' ' || char === '\t') && !quoted) {
+      if (arg !== undefined) args.push(arg + '\\'.repeat(backslashes))
+      arg = undefined
+    } else {
+      arg = (arg ?? '') + '\\'.repeat(backslashes) + char
+    }
+    backslashes = 0
+  }
+  if (arg !== undefined) args.push(arg + '\\'.repeat(backslashes))
+  return args
+}
+
 describe('killProcessTree', () => {
-  it('on Windows walks the tree with taskkill /T /F, as there is no process group', () => {
+  it('on Windows walks the tree with taskkill /T /F by its absolute path, as there is no process group', () => {
     const run = vi.fn()
     const kill = vi.fn()
-    killProcessTree(4242, 'win32', kill, run)
-    expect(run).toHaveBeenCalledExactlyOnceWith('taskkill', ['/pid', '4242', '/T', '/F'])
+    killProcessTree(4242, 'C:\\Windows\\system32\\taskkill.exe', 'win32', kill, run)
+    expect(run).toHaveBeenCalledExactlyOnceWith('C:\\Windows\\system32\\taskkill.exe', ['/pid', '4242', '/T', '/F'])
     expect(kill).not.toHaveBeenCalled()
+  })
+
+  it('on Windows without taskkill kills the process itself', () => {
+    const run = vi.fn()
+    const kill = vi.fn()
+    killProcessTree(4242, undefined, 'win32', kill, run)
+    expect(kill).toHaveBeenCalledExactlyOnceWith(4242, 'SIGKILL')
+    expect(run).not.toHaveBeenCalled()
   })
 
   it.each(['linux', 'darwin'] as const)('on %s kills the process group with SIGKILL', platform => {
     const run = vi.fn()
     const kill = vi.fn()
-    killProcessTree(4242, platform, kill, run)
+    killProcessTree(4242, undefined, platform, kill, run)
     expect(kill).toHaveBeenCalledExactlyOnceWith(-4242, 'SIGKILL')
     expect(run).not.toHaveBeenCalled()
   })
@@ -111,7 +289,7 @@ describe('killProcessTree', () => {
     const kill = vi.fn((pid: number) => {
       if (pid < 0) throw Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' })
     })
-    killProcessTree(4242, 'linux', kill)
+    killProcessTree(4242, undefined, 'linux', kill)
     expect(kill.mock.calls).toEqual([
       [-4242, 'SIGKILL'],
       [4242, 'SIGKILL']
@@ -122,6 +300,7 @@ describe('killProcessTree', () => {
     const kill = vi.fn(() => {
       throw Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' })
     })
-    expect(() => killProcessTree(4242, 'linux', kill)).not.toThrow()
+    expect(() => killProcessTree(4242, undefined, 'linux', kill)).not.toThrow()
+    expect(() => killProcessTree(4242, undefined, 'win32', kill)).not.toThrow()
   })
 })

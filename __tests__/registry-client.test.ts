@@ -87,7 +87,8 @@ describe('prepareLoginTarget', () => {
 
 describe('registryClient', () => {
   it('runs docker with the job’s DOCKER_CONFIG, whatever the environment says', async () => {
-    const client = registryClient({ client: 'docker', dockerConfig: '/tmp/job' }, { DOCKER_CONFIG: '/home/u/.docker' })
+    const job = join(root, 'job')
+    const client = registryClient({ client: 'docker', dockerConfig: job }, { DOCKER_CONFIG: '/home/u/.docker' })
     await client.login(HOST, 'AWS', 'pw', LIVE)
     await client.logout(HOST, LIVE)
     const calls = exec.runProcess.mock.calls
@@ -95,7 +96,7 @@ describe('registryClient', () => {
       ['docker', 'login'],
       ['docker', 'logout']
     ])
-    for (const [, , options] of calls) expect(options?.env?.DOCKER_CONFIG).toBe('/tmp/job')
+    for (const [, , options] of calls) expect(options?.env?.DOCKER_CONFIG).toBe(job)
   })
 
   it('runs podman with the target’s auth file', async () => {

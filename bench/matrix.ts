@@ -12,16 +12,14 @@
 // the quota-bound minimum, p50/p99 per job, and calls per job (throttled ones in brackets).
 
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { awsErrorBody, AwsFront } from '../__tests__/e2e/support/aws-front.js'
 import { times } from '../__tests__/e2e/support/faults.js'
 import { OidcServer } from '../__tests__/e2e/support/oidc-server.js'
 import { AMBIENT, FAULTY_BACKEND_PORT, HOSTS, ROLE_ARN, startPeers } from '../__tests__/e2e/support/peers.js'
 import { RegistryFront } from '../__tests__/e2e/support/registry-front.js'
-import { Job, REPO_ROOT } from '../__tests__/e2e/support/runner.js'
+import { Job } from '../__tests__/e2e/support/runner.js'
+import { actionAtRev, worktreeAction } from './action-source.js'
 import { parseQuota, TokenBucket } from './token-bucket.js'
 
 const { values: args } = parseArgs({
@@ -47,15 +45,6 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
 }
 
-/** The action folder to run: this tree, or action.yml and dist/ as they were at `rev`. */
-function actionDir(): { dir: string; cleanup: () => void } {
-  if (!args.rev) return { dir: REPO_ROOT, cleanup: () => undefined }
-  const dir = mkdtempSync(join(tmpdir(), 'ecr-login-rev-'))
-  const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', args.rev, 'action.yml', 'dist'])
-  execFileSync('tar', ['-x', '-C', dir], { input: archive })
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
-}
-
 async function main(): Promise<void> {
   const quotas = {
     oidc: parseQuota(args.oidc),
@@ -73,7 +62,7 @@ async function main(): Promise<void> {
     peers.info.tls,
     peers.info.caFile
   )
-  const action = actionDir()
+  const action = args.rev ? actionAtRev(args.rev) : worktreeAction()
   try {
     await Promise.all([aws.start(), oidc.start(), registry.start()])
     // Buckets start full when the matrix starts, as an idle account's quota is.

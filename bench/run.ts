@@ -1,7 +1,7 @@
 // `npm run bench`: the action's steps against the e2e peers, interleaved round by round with the
 // floor they are judged against, in one process tree, on both docker paths: the CLI alone, and
 // through the suite's docker daemon (DOCKER_HOST), as on GitHub's runners. Prints a table per
-// path and writes bench/RESULTS.md.
+// path and writes bench/RESULTS.md (keeping its Network section, which bench:network writes).
 //
 //   npm run bench                # 15 rounds
 //   npm run bench -- --rounds 25
@@ -26,6 +26,7 @@ import {
   startPeers
 } from '../__tests__/e2e/support/peers.js'
 import { type Env, Job, REPO_ROOT, type StepResult } from '../__tests__/e2e/support/runner.js'
+import { readSection, RESULTS_FILE } from './results-file.js'
 
 const ROUNDS = Number(/--rounds[= ](\d+)/.exec(process.argv.slice(2).join(' '))?.[1] ?? 15)
 const PEAK_RSS = join(REPO_ROOT, 'bench', 'peak-rss.mjs')
@@ -317,7 +318,9 @@ async function main(): Promise<void> {
       env: { ...process.env, DOCKER_HOST: peers.info.dockerHost }
     }).trim()
     const markdown = report(peers.info.node24, daemonVersion)
-    writeFileSync(join(REPO_ROOT, 'bench', 'RESULTS.md'), markdown)
+    // The Network section is bench:network's: kept as it is.
+    const network = readSection('Network')
+    writeFileSync(RESULTS_FILE, network ? `${markdown}\n${network}` : markdown)
     process.stdout.write(`\n${markdown}`)
   } finally {
     await oidc.stop()

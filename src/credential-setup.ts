@@ -22,12 +22,14 @@ import {
 } from './credential-protocol.js'
 import type { AwsCredentials } from './aws-sdk.js'
 import { ActionError } from './errors.js'
-import { oidcRequestFromEnv } from './github-oidc.js'
 import type { Inputs } from './inputs.js'
 import { dockerConfigFile } from './docker-config.js'
-import type { LoginTarget } from './registry-client.js'
+import type { LoginTarget } from './registry-cli.js'
 import { type CredentialAgentState, saveCredentialAgent } from './state.js'
 import { groupRegistries } from './registries.js'
+
+/** The job's OIDC request (github-oidc.ts reads it from the runner's variables). */
+type OidcRequest = NonNullable<RenewalPlan['webIdentity']>['request']
 
 /** How main starts the agent: the runner's own node, the bundles beside main's, the watched process. */
 export interface AgentLaunch {
@@ -80,12 +82,17 @@ export function agentEnvironment(env: NodeJS.ProcessEnv): Record<string, string>
  * What the agent needs to renew the tokens as main got them: the job's OIDC request and the role,
  * or the credentials main found and the AWS_* variables for the SDK's chain.
  */
-export function renewalPlan(inputs: Inputs, credentials: AwsCredentials, env: NodeJS.ProcessEnv): RenewalPlan {
+export function renewalPlan(
+  inputs: Inputs,
+  credentials: AwsCredentials,
+  env: NodeJS.ProcessEnv,
+  oidcRequest?: OidcRequest
+): RenewalPlan {
   const { webIdentity } = inputs
   return {
     groups: groupRegistries(inputs.registries),
     stsRegion: inputs.region ?? inputs.registries[0].region,
-    webIdentity: webIdentity && { settings: webIdentity, request: oidcRequestFromEnv(env) },
+    webIdentity: webIdentity && oidcRequest && { settings: webIdentity, request: oidcRequest },
     credentials: webIdentity
       ? undefined
       : {

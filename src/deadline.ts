@@ -59,11 +59,15 @@ export class Deadline {
   }
 }
 
-/** Aborts when the runner cancels the run: SIGINT, then SIGTERM if the step is still running. */
+// How the runner cancels a step: SIGINT, then SIGTERM if it still runs; on Windows CTRL_C then
+// CTRL_BREAK, which Node delivers as SIGINT and SIGBREAK (never SIGTERM).
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGBREAK'] as const
+
+/** Aborts when the runner cancels the run. */
 export function cancellation(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController()
   const cancel = (name: NodeJS.Signals): void => controller.abort(new ActionError(`The run was cancelled (${name})`))
-  process.on('SIGINT', cancel).on('SIGTERM', cancel)
-  const dispose = (): void => void process.off('SIGINT', cancel).off('SIGTERM', cancel)
+  for (const name of CANCEL_SIGNALS) process.on(name, cancel)
+  const dispose = (): void => CANCEL_SIGNALS.forEach(name => process.off(name, cancel))
   return { signal: controller.signal, dispose }
 }

@@ -3,8 +3,9 @@
 // own config.json is never written.
 
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { homedir, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
+import { homeDirectory, pathFor, type Platform } from './platform.js'
 
 const PREFIX = 'ecr-login-'
 
@@ -12,14 +13,14 @@ const PREFIX = 'ecr-login-'
 // docker/setup-buildx-action, `docker context` endpoints, CLI plugins (buildx, compose).
 const SHARED_ENTRIES = ['buildx', 'contexts', 'cli-plugins'] as const
 
-/** The docker config directory docker itself would use: DOCKER_CONFIG, else ~/.docker. */
-export function userDockerConfigDir(env: NodeJS.ProcessEnv): string {
-  return env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker')
+/** The docker config directory docker itself would use: DOCKER_CONFIG, else .docker in its home. */
+export function userDockerConfigDir(env: NodeJS.ProcessEnv, platform: Platform = process.platform): string {
+  return env.DOCKER_CONFIG || pathFor(platform).join(homeDirectory(env, platform), '.docker')
 }
 
 /** The docker config file docker uses with this environment. */
-export function dockerConfigFile(env: NodeJS.ProcessEnv): string {
-  return join(userDockerConfigDir(env), 'config.json')
+export function dockerConfigFile(env: NodeJS.ProcessEnv, platform: Platform = process.platform): string {
+  return pathFor(platform).join(userDockerConfigDir(env, platform), 'config.json')
 }
 
 /**

@@ -3,9 +3,9 @@
 // the credential helpers it started are killed (process.ts).
 
 import * as core from '@actions/core'
-import { readFileSync } from 'node:fs'
 import { dockerConfigFile } from './docker-config.js'
-import { ActionError, ThrottlingError, TransientError } from './errors.js'
+import { dockerPicksStore, keepLoginInFile, namedStore, readDockerConfig } from './docker-store.js'
+import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
 import { REFUSED_OUTPUT, refusedLogin, runCli, TRANSIENT_OUTPUT } from './registry-cli.js'
 
 // docker could not reach its daemon, or may not use its socket.
@@ -61,11 +61,8 @@ function credentialStoreOf(host: string, message: string, env: NodeJS.ProcessEnv
   const named = /docker-credential-([\w.-]+)/.exec(message)?.[1]
   if (named) return named
   try {
-    const config = JSON.parse(readFileSync(dockerConfigFile(env), 'utf8')) as {
-      credsStore?: string
-      credHelpers?: Record<string, string>
-    }
-    return config.credHelpers?.[host] ?? config.credsStore
+    const config = readDockerConfig(dockerConfigFile(env))
+    return config && namedStore(config, host)
   } catch {
     return undefined
   }
@@ -74,11 +71,15 @@ function credentialStoreOf(host: string, message: string, env: NodeJS.ProcessEnv
 function credentialStoreHelp(host: string, message: string, env: NodeJS.ProcessEnv): string {
   const config = dockerConfigFile(env)
   const store = credentialStoreOf(host, message, env)
+  // What works: without a store named, this action keeps the login in config.json itself.
+  const without =
+    `remove it from ${config} ("credsStore", or ${host} in "credHelpers"): this action then keeps ECR logins ` +
+    `in config.json. Or, before this step, set DOCKER_CONFIG to an empty folder of the job's own (e.g. ` +
+    `$RUNNER_TEMP/docker).`
   if (/the stub received bad data/i.test(message)) {
     return (
-      `Windows' credential manager (docker-credential-wincred) cannot hold ECR's password: it is longer than ` +
-      `wincred's 2,560-byte limit. Use a docker config without "credsStore": for example, before this step, ` +
-      `set DOCKER_CONFIG to a new folder (e.g. $RUNNER_TEMP/docker) holding a config.json of {}.`
+      `Windows' credential manager (docker-credential-${store ?? 'wincred'}, named in ${config}) cannot hold ` +
+      `ECR's password: it is longer than wincred's 2,560-byte limit. To log in, ${without}`
     )
   }
   if (!store) {
@@ -87,13 +88,33 @@ function credentialStoreHelp(host: string, message: string, env: NodeJS.ProcessE
   if (/not found|no such file|executable file/i.test(message)) {
     return (
       `${config} names the credential helper docker-credential-${store} ("credsStore" or "credHelpers"), ` +
-      `which is not on PATH: install it, or remove it from ${config}.`
+      `which is not on PATH: install it, or ${without}`
     )
   }
   return (
     `its credential helper docker-credential-${store} (named in ${config}) failed: check that it works for ` +
-    `this user (a keyring or keychain may be locked, or need a prompt no job can answer), or remove it from ${config}.`
+    `this user (a keyring or keychain may be locked, or need a prompt no job can answer), or ${without}`
   )
+}
+
+/**
+ * Keeps the login to `host` in config.json when docker would otherwise put it in an OS store it
+ * picks by itself (docker-store.ts), and says so (once: from then on the file holds a login).
+ */
+function keepOutOfPickedStore(host: string, env: NodeJS.ProcessEnv): void {
+  const file = dockerConfigFile(env)
+  let wrote: boolean
+  try {
+    wrote = keepLoginInFile(file, host)
+  } catch (error) {
+    throw new ActionError(`Could not write ${file}: ${messageOf(error)}. Check that the runner's user may write it.`)
+  }
+  if (wrote) {
+    core.info(
+      `${file} names no credential store and holds no login: keeping ECR logins in it, where docker would ` +
+        `otherwise pick the OS's store by itself (Windows' cannot hold an ECR password).`
+    )
+  }
 }
 
 /** One `docker login` attempt. Throws TransientError when a retry may succeed. */
@@ -104,6 +125,7 @@ export async function dockerLogin(
   env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<void> {
+  keepOutOfPickedStore(host, env)
   const { exitCode, stdout, stderr } = await runCli(
     'docker',
     ['login', '--username', username, '--password-stdin', host],
@@ -138,12 +160,30 @@ export async function dockerLogin(
   }
 }
 
-/** `docker logout`; returns docker's message when it fails, for a warning. */
+/** Whether config.json names no store and holds no login: no login of this action's can be anywhere. */
+function nothingToLogOut(env: NodeJS.ProcessEnv): boolean {
+  try {
+    const config = readDockerConfig(dockerConfigFile(env))
+    return config !== undefined && dockerPicksStore(config)
+  } catch {
+    return false // docker will say what is wrong with it
+  }
+}
+
+/**
+ * `docker logout`; returns docker's message when it fails, for a warning. Not run when config.json
+ * holds no login and names no store: docker would only ask a store it picks by itself (a locked
+ * keychain answers with an error, or a prompt no job can answer), where this action keeps no login.
+ */
 export async function dockerLogout(
   host: string,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<string | undefined> {
+  if (nothingToLogOut(env)) {
+    core.debug(`docker logout ${host}: not run, ${dockerConfigFile(env)} names no store and holds no login`)
+    return undefined
+  }
   const { exitCode, stdout, stderr } = await runCli('docker', ['logout', host], { env, signal })
   core.debug(`docker logout ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
   if (exitCode === 0) return undefined

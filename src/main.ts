@@ -76,7 +76,10 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   const credentials = await awsCredentials(inputs, context)
   // credential-helper: an agent holds the passwords; docker login hands them to it through our helper.
   const agent = inputs.credentialHelper
-    ? startCredentialAgent(target, renewalPlan(inputs, credentials, process.env))
+    ? startCredentialAgent(
+        target,
+        renewalPlan(inputs, credentials, process.env, inputs.webIdentity && oidcRequestFromEnv(process.env))
+      )
     : undefined
   const client = registryClient(target, { ...process.env, ...proxyEnvironment(proxy) })
 

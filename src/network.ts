@@ -7,6 +7,7 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import * as core from '@actions/core'
 import { InputError } from './errors.js'
+import { agentHasProxyEnv, tunnellingAgents } from './proxy-agent.js'
 
 // An API answer takes well under a second; one that takes longer than this is a stall to retry.
 export const CONNECT_TIMEOUT_MS = 5000
@@ -98,9 +99,12 @@ export interface Agents {
   https: https.Agent
 }
 
-/** Keep-alive agents that honour the proxy; one pair is shared by every client in the step. */
-export function createAgents(proxy: ProxyConfig): Agents {
-  // Node's built-in proxy support (`proxyEnv` on an Agent, Node >= 24.5) does the tunnelling.
+/**
+ * Keep-alive agents that honour the proxy; one pair is shared by every client in the step. Node's
+ * own proxy support (`proxyEnv` on an Agent) tunnels from Node 24.5; before, the step's own does.
+ */
+export function createAgents(proxy: ProxyConfig, nodeHasProxyEnv = agentHasProxyEnv()): Agents {
+  if (proxy.url && !nodeHasProxyEnv) return tunnellingAgents(proxy.url, proxy.noProxy, CONNECT_TIMEOUT_MS)
   const proxyEnv = proxy.url
     ? { HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: proxy.noProxy ?? '' }
     : undefined

@@ -4,11 +4,21 @@
 
 import * as core from '@actions/core'
 import { ActionError, TransientError } from './errors.js'
+import { homeDirectory, pathFor, type Platform } from './platform.js'
 import { REFUSED_OUTPUT, refusedLogin, runCli, TRANSIENT_OUTPUT } from './registry-cli.js'
 
-/** Where podman keeps credentials when nothing else is said: containers-auth.json(5)'s default. */
-export function defaultAuthFile(env: NodeJS.ProcessEnv, uid: number | undefined = process.getuid?.()): string {
+/**
+ * Where podman keeps credentials when nothing else is said, as containers/image resolves it
+ * (pkg/docker/config): REGISTRY_AUTH_FILE; on Linux the runtime folder; on every other OS (macOS,
+ * Windows: podman's client runs there, its machine in a VM) a file in the home folder.
+ */
+export function defaultAuthFile(
+  env: NodeJS.ProcessEnv,
+  uid: number | undefined = process.getuid?.(),
+  platform: Platform = process.platform
+): string {
   if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE
+  if (platform !== 'linux') return pathFor(platform).join(homeDirectory(env, platform), '.config/containers/auth.json')
   if (env.XDG_RUNTIME_DIR) return `${env.XDG_RUNTIME_DIR}/containers/auth.json`
   return `/run/containers/${uid ?? 0}/auth.json`
 }

@@ -5,7 +5,8 @@
 import * as core from '@actions/core'
 import { stopCredentialAgent } from './credential-stop.js'
 import { errorShape, messageOf } from './errors.js'
-import { type LoginTarget, registryClient, releaseLoginTarget } from './registry-client.js'
+import type { LoginTarget } from './registry-cli.js'
+import { registryClient, releaseLoginTarget } from './registry-client.js'
 import { logoutTimeoutSeconds, registriesToLogOut, savedCredentialAgent, savedLoginTarget } from './state.js'
 
 // One logout takes well under a second; a credential helper waiting for a keyring never returns.

@@ -1,15 +1,28 @@
-// What docker and podman have in common: running their CLI under the step's abort signal with the
-// password on stdin only, the words that tell a refused login from a hiccup worth another try,
-// and what to tell a user whose runner has neither.
+// What docker and podman have in common: where a login's credentials go (saved for the post
+// step), running their CLI under the step's abort signal with the password on stdin only, the
+// words that tell a refused login from a hiccup worth another try, and what to tell a user whose
+// runner has neither.
 
 import { ActionError, errorShape, messageOf } from './errors.js'
 import { type ProcessResult, runProcess } from './process.js'
 
 export type RegistryCli = 'docker' | 'podman'
 
-// A registry or network hiccup, worth another try; a 401 ("unauthorized") is not.
+/** Where the credentials go. Saved for the post step. */
+export interface LoginTarget {
+  client: RegistryCli
+  /** docker: the config directory to use; unset means the user's (DOCKER_CONFIG or ~/.docker). */
+  dockerConfig?: string
+  /** podman: the auth file, always passed with --authfile. */
+  authFile?: string
+  /** The job-private directory (`docker-config: job`), removed by the post step. */
+  jobDir?: string
+}
+
+// A registry or network hiccup, worth another try; a 401 ("unauthorized") is not. Windows words
+// its socket errors in prose (Go quotes the system's message after connectex, wsarecv, wsasend).
 export const TRANSIENT_OUTPUT =
-  /\b50[0234]\b|\b429\b|too many requests|internal server error|bad gateway|service unavailable|gateway time-?out|connection refused|connection reset|i\/o timeout|tls handshake timeout|timeout exceeded|temporary failure in name resolution|unexpected EOF|: EOF\b/i
+  /\b50[0234]\b|\b429\b|too many requests|internal server error|bad gateway|service unavailable|gateway time-?out|connection refused|connection reset|i\/o timeout|tls handshake timeout|timeout exceeded|temporary failure in name resolution|unexpected EOF|: EOF\b|actively refused it|forcibly closed by the remote host|established connection was aborted|did not properly respond after a period of time|temporary error during hostname resolution/i
 
 // The registry refused the credentials (401/403, or its `unauthorized:`/`denied:` error codes;
 // podman says "invalid username/password"): retrying cannot help. "permission denied" is the
@@ -27,8 +40,9 @@ export function refusedLogin(cli: RegistryCli, host: string, message: string): A
 
 const INSTALL_HELP: Partial<Record<NodeJS.Platform, string>> = {
   darwin:
-    "GitHub's macOS runners come without Docker: install a Docker CLI and a daemon before this step " +
-    '(e.g. `brew install docker colima && colima start`), or run the job on ubuntu-latest.',
+    "GitHub's macOS runners come without Docker: install the docker CLI before this step (`brew install docker`); " +
+    'logging in needs no daemon. Building or running images does, and a VM for one (colima) needs nested ' +
+    "virtualisation, which GitHub's arm64 macOS runners lack: run those jobs on ubuntu-latest.",
   win32: 'On Windows, install Docker (docker.exe) and add its folder to PATH; GitHub-hosted Windows runners have it.'
 }
 

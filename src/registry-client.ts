@@ -10,18 +10,7 @@ import { dockerLogin, dockerLogout } from './docker.js'
 import { ActionError, messageOf } from './errors.js'
 import type { DockerConfigMode } from './inputs.js'
 import { defaultAuthFile, podmanLogin, podmanLogout } from './podman.js'
-import { noClientHelp, type RegistryCli } from './registry-cli.js'
-
-/** Where the credentials go. Saved for the post step. */
-export interface LoginTarget {
-  client: RegistryCli
-  /** docker: the config directory to use; unset means the user's (DOCKER_CONFIG or ~/.docker). */
-  dockerConfig?: string
-  /** podman: the auth file, always passed with --authfile. */
-  authFile?: string
-  /** The job-private directory (`docker-config: job`), removed by the post step. */
-  jobDir?: string
-}
+import { type LoginTarget, noClientHelp } from './registry-cli.js'
 
 /** Each call runs under `signal`: when it aborts, the client and what it started are killed. */
 export interface RegistryClient {

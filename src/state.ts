@@ -3,7 +3,7 @@
 
 import * as core from '@actions/core'
 import type { HelperEntries } from './credential-config.js'
-import type { LoginTarget } from './registry-client.js'
+import type { LoginTarget } from './registry-cli.js'
 
 const REGISTRIES_TO_LOG_OUT = 'registries'
 const LOGOUT_TIMEOUT = 'logout-timeout-seconds'

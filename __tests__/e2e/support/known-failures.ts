@@ -7,9 +7,9 @@ import { expect, it } from 'vitest'
 
 const FIXED = {
   /** Issue 16, "Every Node 24 a runner ships": the step's proxy on Node 24.4.0 (no Agent `proxyEnv`). */
-  issue16ProxyOnOldestNode24: false,
+  issue16ProxyOnOldestNode24: true,
   /** Issue 16, "No ECR password ever goes to a store docker chose by itself". */
-  issue16NoPasswordInDetectedStore: false
+  issue16NoPasswordInDetectedStore: true
 }
 
 type Scenario = () => Promise<void>

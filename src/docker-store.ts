@@ -1,0 +1,95 @@
+// Which credential store docker keeps a login in, and keeping ECR's logins out of one docker picks
+// by itself. When config.json names no store (credsStore, credHelpers) and holds no login (auths),
+// the docker CLI keeps a login in the OS's store if that store's helper is on PATH (docker/cli
+// config.go: `if !configFile.ContainsAuth() { … DetectDefaultStore … }`): wincred on Windows, which
+// holds at most 2,560 bytes and no ECR Public password; the keychain on macOS, which a self-hosted
+// runner may find locked; pass or secretservice on Linux; each shared by every job of the user.
+// One entry in `auths` is all that stops the detection: docker then keeps every login in the file.
+
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { dirname } from 'node:path'
+
+type DockerConfig = Record<string, unknown>
+
+/** config.json as docker reads it: none or an empty file is {}; undefined when it is not an object. */
+export function readDockerConfig(file: string): DockerConfig | undefined {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw error
+  }
+  if (text.trim() === '') return {}
+  try {
+    const config: unknown = JSON.parse(text)
+    return typeof config === 'object' && config !== null && !Array.isArray(config)
+      ? (config as DockerConfig)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The name of a field of config.json as Go's encoding/json finds it: exact, else ignoring case. */
+function fieldName(config: DockerConfig, name: string): string {
+  if (name in config) return name
+  return Object.keys(config).find(key => key.toLowerCase() === name.toLowerCase()) ?? name
+}
+
+function field(config: DockerConfig, name: string): unknown {
+  return config[fieldName(config, name)]
+}
+
+function entries(value: unknown): number {
+  return typeof value === 'object' && value !== null ? Object.keys(value).length : 0
+}
+
+/** The store the user named for `host`: its credHelpers entry, else credsStore. */
+export function namedStore(config: DockerConfig, host: string): string | undefined {
+  const helpers = field(config, 'credHelpers')
+  const helper =
+    typeof helpers === 'object' && helpers !== null ? (helpers as Record<string, unknown>)[host] : undefined
+  const store = typeof helper === 'string' && helper ? helper : field(config, 'credsStore')
+  return typeof store === 'string' && store ? store : undefined
+}
+
+/** Whether docker would pick a store by itself: no credsStore, no credHelpers, no auths. */
+export function dockerPicksStore(config: DockerConfig): boolean {
+  return !namedStore(config, '') && entries(field(config, 'credHelpers')) === 0 && entries(field(config, 'auths')) === 0
+}
+
+/**
+ * Before a login to `host`: when docker would pick a store by itself, gives config.json an empty
+ * `auths` entry for `host`, which docker's login fills in. Written as docker writes it (the file
+ * a link points to, replaced whole, its mode kept). True when it wrote.
+ */
+export function keepLoginInFile(file: string, host: string): boolean {
+  const config = readDockerConfig(file)
+  // A config.json docker cannot read either is the user's to fix: never overwritten here.
+  if (!config || !dockerPicksStore(config)) return false
+  const auths = fieldName(config, 'auths')
+  const seeded = { ...config, [auths]: { ...(config[auths] as object | null | undefined), [host]: {} } }
+  const target = existsSync(file) ? realpathSync(file) : file
+  const mode = existsSync(target) ? statSync(target).mode & 0o777 : 0o600
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 })
+  const temp = `${target}.ecr-login-${process.pid}`
+  try {
+    writeFileSync(temp, `${JSON.stringify(seeded, null, '\t')}\n`)
+    chmodSync(temp, mode)
+    renameSync(temp, target)
+  } finally {
+    rmSync(temp, { force: true })
+  }
+  return true
+}
