@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import { decodeAuthorizationToken, describeCall, describeEcrError, fetchRegistryLogins } from '../src/aws-ecr.js'
-import { ActionError } from '../src/errors.js'
+import { ActionError, errorShape } from '../src/errors.js'
 import { groupRegistries, parseRegistry, type RegistryGroup, selectRegistries } from '../src/registries.js'
 import { ACCOUNT, awsError, callContext, ecrToken, fastRetry, OTHER_ACCOUNT, PASSWORD } from './fixtures/aws.js'
 
@@ -115,6 +115,41 @@ describe('fetchRegistryLogins for private registries', () => {
     expect(ecr.commandCalls(GetAuthorizationTokenCommand)[0].args[0].input).toEqual({})
   })
 
+  it.each([
+    [`https://${HOST_A}\n::stop-commands::pwn`, `https://${HOST_A}\\n::stop-commands::pwn`],
+    [`https://${HOST_A}\r::add-mask::x`, `https://${HOST_A}\\r::add-mask::x`],
+    ['https://registry.example.com', 'https://registry.example.com'],
+    [`https://${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com.evil.example`, `https://${HOST_A}.evil.example`],
+    ['https://localhost:4566##[stop-commands]x', 'https://localhost:4566##\\[stop-commands]x']
+  ])(
+    'refuses a default registry whose proxy endpoint %j is no ECR host, quoting it escaped',
+    async (endpoint, shown) => {
+      ecr.on(GetAuthorizationTokenCommand).resolves({
+        authorizationData: [{ authorizationToken: ecrToken(), proxyEndpoint: endpoint }]
+      })
+      const [registry] = selectRegistries({ entries: [], registryType: 'private', region: 'eu-west-1' })
+      const error = await failure(groupRegistries([registry])[0])
+      expect(error.message).toBe(
+        `ECR GetAuthorizationToken in eu-west-1 named the registry '${shown}', which is not an ECR registry host. ` +
+          `If AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL points at a service that is not ECR, correct or unset it; ` +
+          `or list your registry's host in 'registries'.`
+      )
+      // The token was masked all the same.
+      expect(core.secrets()).toContain(ecrToken())
+    }
+  )
+
+  it.each([
+    [`http://${ACCOUNT}.dkr-ecr.eu-west-1.on.aws/`, `${ACCOUNT}.dkr-ecr.eu-west-1.on.aws`],
+    [`${ACCOUNT}.DKR.ECR.eu-west-1.amazonaws.com`, HOST_A]
+  ])('takes the host of a proxy endpoint %j as registries would: %s', async (endpoint, host) => {
+    ecr.on(GetAuthorizationTokenCommand).resolves({
+      authorizationData: [{ authorizationToken: ecrToken(), proxyEndpoint: endpoint }]
+    })
+    const [registry] = selectRegistries({ entries: [], registryType: 'private', region: 'eu-west-1' })
+    await expect(fetch(groupRegistries([registry])[0])).resolves.toMatchObject([{ host }])
+  })
+
   it('uses the one token for every account when ECR answers once', async () => {
     ecr.on(GetAuthorizationTokenCommand).resolves({
       authorizationData: [{ authorizationToken: ecrToken(), proxyEndpoint: `https://${HOST_A}` }]
@@ -137,6 +172,8 @@ describe('fetchRegistryLogins for private registries', () => {
         `Not logged in to ${HOST_A}.`
     )
     expect(ecr.calls()).toHaveLength(1)
+    // AWS's own error stays attached, for the retry decision and a debugger.
+    expect(errorShape(error.cause).name).toBe('AccessDeniedException')
   })
 
   it.each(['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException'])(
@@ -186,6 +223,46 @@ describe('fetchRegistryLogins for private registries', () => {
     expect((await failure(group(HOST_A))).message).toBe(
       `ECR GetAuthorizationToken in eu-west-1 returned no authorization token for ${HOST_A}.`
     )
+  })
+
+  it('fails, masking nothing, when ECR answers for the host without a token', async () => {
+    ecr.on(GetAuthorizationTokenCommand).resolves({ authorizationData: [{ proxyEndpoint: `https://${HOST_A}` }] })
+    expect((await failure(group(HOST_A))).message).toBe(
+      `ECR GetAuthorizationToken in eu-west-1 returned no authorization token for ${HOST_A}.`
+    )
+    expect(core.setSecret).not.toHaveBeenCalled()
+  })
+
+  it.each([
+    ['with no scheme', `${OTHER_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`],
+    ['over http', `http://${OTHER_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`]
+  ])('matches each account to its answer by the endpoint’s first label, %s', async (_label, endpointB) => {
+    ecr.on(GetAuthorizationTokenCommand).resolves({
+      authorizationData: [
+        // No endpoint, one that names no account, and one whose first label is 13 digits: none is B's.
+        { authorizationToken: ecrToken('password-x') },
+        { authorizationToken: ecrToken('password-y'), proxyEndpoint: 'https://registry.example.com' },
+        {
+          authorizationToken: ecrToken('password-z'),
+          proxyEndpoint: `https://9${OTHER_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`
+        },
+        { authorizationToken: ecrToken('password-b'), proxyEndpoint: endpointB }
+      ]
+    })
+    const logins = await fetch(group(HOST_B))
+    expect(logins.map(login => [login.host, login.password])).toEqual([[HOST_B, 'password-b']])
+  })
+
+  it('gives the default registry ECR’s first answer', async () => {
+    ecr.on(GetAuthorizationTokenCommand).resolves({
+      authorizationData: [
+        { authorizationToken: ecrToken('password-a'), proxyEndpoint: `https://${HOST_A}` },
+        { authorizationToken: ecrToken('password-x'), proxyEndpoint: 'https://registry.example.com' }
+      ]
+    })
+    const [registry] = selectRegistries({ entries: [], registryType: 'private', region: 'eu-west-1' })
+    const logins = await fetch(groupRegistries([registry])[0])
+    expect(logins.map(login => [login.host, login.password])).toEqual([[HOST_A, 'password-a']])
   })
 
   it('fails for the default registry when ECR sends nothing', async () => {

@@ -299,7 +299,7 @@ describe('dockerLogin and dockerLogout: never a store docker picks by itself', (
         expect.objectContaining({ auths: { [HOST]: {} } })
       ])
       expect(core.info).toHaveBeenCalledExactlyOnceWith(
-        `${fileOf(env)} names no credential store and holds no login: keeping ECR logins in it, where docker ` +
+        `The docker config ${fileOf(env)} names no credential store and holds no login: keeping ECR logins in it, where docker ` +
           "would otherwise pick the OS's store by itself (Windows' cannot hold an ECR password)."
       )
     }
@@ -332,10 +332,13 @@ describe('dockerLogin and dockerLogout: never a store docker picks by itself', (
   })
 
   it.each(DOCKER_PICKS)(
-    'does not run docker logout with %s: docker would ask only a store it picks',
+    'does not run docker logout with %s: docker would ask only a store it picks; says no login is there',
     async (_label, content) => {
       const env = dockerConfig(content)
-      await expect(dockerLogout(HOST, env, LIVE)).resolves.toBeUndefined()
+      await expect(dockerLogout(HOST, env, LIVE)).resolves.toBe(
+        `docker has no login for it in the docker config ${env.DOCKER_CONFIG}: another step logged out of it, ` +
+          'or removed or replaced that config.'
+      )
       expect(exec.runProcess).not.toHaveBeenCalled()
       expect(core.debug).toHaveBeenCalledExactlyOnceWith(
         `docker logout ${HOST}: not run, ${fileOf(env)} names no store and holds no login`
@@ -437,6 +440,46 @@ describe('dockerLogout', () => {
     await expect(dockerLogout(HOST, env, LIVE)).resolves.toBe(`Not logged in to ${HOST}`)
     exec.answerDocker(() => ({ exitCode: 2, stdout: '', stderr: '' }))
     await expect(dockerLogout(HOST, env, LIVE)).resolves.toBe('exit code 2')
+  })
+
+  it('says there was no login to remove when docker answers "Not logged in" and exits 0', async () => {
+    const env = dockerConfig(LOGGED_IN)
+    exec.answerDocker(() => ({ exitCode: 0, stdout: `Not logged in to ${HOST}\n`, stderr: '' }))
+    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBe(
+      `docker has no login for it in the docker config ${env.DOCKER_CONFIG}: another step logged out of it, ` +
+        'or removed or replaced that config.'
+    )
+    exec.answerDocker(() => ({ exitCode: 0, stdout: `Removing login credentials for ${HOST}\n`, stderr: '' }))
+    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBeUndefined()
+  })
+
+  it('says so, after running docker logout all the same, when config.json has no entry for the host', async () => {
+    // docker 24 and later say "Removing login credentials" whether or not there was one.
+    const env = dockerConfig(JSON.stringify({ auths: { 'ghcr.io': { auth: 'eDp5' } } }))
+    exec.answerDocker(() => ({ exitCode: 0, stdout: `Removing login credentials for ${HOST}\n`, stderr: '' }))
+    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBe(
+      `docker has no login for it in the docker config ${env.DOCKER_CONFIG}: another step logged out of it, ` +
+        'or removed or replaced that config.'
+    )
+    expect(exec.runProcess).toHaveBeenCalledOnce()
+  })
+
+  it.each([
+    ['in the file', { auths: { [HOST]: { auth: 'QVdTOnB3' } } }],
+    ['in a store (an empty entry)', { credsStore: 'e2e', auths: { [HOST]: {} } }],
+    ['under https:// (older CLIs)', { auths: { [`https://${HOST}`]: { auth: 'QVdTOnB3' } } }],
+    ['with Go’s field names in any case', { AUTHS: { [HOST]: {} } }]
+  ])('takes a login recorded %s for one', async (_label, config) => {
+    const env = dockerConfig(JSON.stringify(config))
+    exec.answerDocker(() => ({ exitCode: 0, stdout: `Removing login credentials for ${HOST}\n`, stderr: '' }))
+    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBeUndefined()
+  })
+
+  it('runs docker logout when config.json cannot be read, and leaves the verdict to docker', async () => {
+    const env = dockerConfig('{not json')
+    exec.answerDocker(() => ({ exitCode: 0, stdout: `Removing login credentials for ${HOST}\n`, stderr: '' }))
+    await expect(dockerLogout(HOST, env, LIVE)).resolves.toBeUndefined()
+    expect(exec.runProcess).toHaveBeenCalledOnce()
   })
 
   it('throws the missing-docker help when docker is not on PATH', async () => {

@@ -2,7 +2,8 @@ import type * as ActionsCore from '@actions/core'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import { InputError } from '../src/errors.js'
-import { defaultSessionName, type InputName, readInputs } from '../src/inputs.js'
+import { logText } from '../src/log-text.js'
+import { defaultSessionName, INPUT_NAMES, type InputName, readInputs } from '../src/inputs.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 
@@ -220,7 +221,8 @@ describe('readInputs: every bad input is named with the accepted form', () => {
     'arn:azure:iam::123456789012:role/ci',
     'github-ci',
     '123456789012',
-    'arn:aws:iam::123456789012:role/has space'
+    'arn:aws:iam::123456789012:role/has space',
+    'my-arn:aws:iam::123456789012:role/ci'
   ])('refuses role-to-assume %s and shows the ARN forms', roleArn => {
     expect(errorOf({ 'aws-region': 'eu-west-1', 'role-to-assume': roleArn }).message).toBe(
       `role-to-assume: '${roleArn}' is not an IAM role ARN. Use arn:aws:iam::<12-digit account>:role/<name> ` +
@@ -380,6 +382,7 @@ describe('readInputs: region', () => {
     ['', undefined, 'ap-south-1', 'ap-south-1'],
     ['', '  ', 'ap-south-1', 'ap-south-1'],
     ['', ' us-gov-west-1 ', undefined, 'us-gov-west-1'],
+    ['', undefined, ' ap-south-1\n', 'ap-south-1'],
     ['cn-north-1', undefined, undefined, 'cn-north-1']
   ])('takes aws-region=%j, AWS_REGION=%j, AWS_DEFAULT_REGION=%j as %s', (input, awsRegion, defaultRegion, region) => {
     expect(read({ 'aws-region': input }, { AWS_REGION: awsRegion, AWS_DEFAULT_REGION: defaultRegion }).region).toBe(
@@ -452,6 +455,80 @@ describe('readInputs: docker-config', () => {
     expect(errorOf({ 'aws-region': 'eu-west-1', 'docker-config': written }).message).toBe(
       `docker-config: '${written}' is not a docker config mode. Use default (DOCKER_CONFIG or ~/.docker) or ` +
         `job (a private copy for this job, removed at its end).`
+    )
+  })
+})
+
+describe('readInputs: control characters', () => {
+  const INJECTION = '\n::stop-commands::pwn'
+
+  it('refuses the audience of the issue, naming the input and the character, without quoting the value', () => {
+    const { message } = errorOf({
+      'aws-region': 'eu-west-1',
+      'role-to-assume': ROLE,
+      audience: 'sts.amazonaws.com\n::stop-commands::pwn'
+    })
+    expect(message).toBe(
+      'audience: the value holds a control character (\\n at character 18). Give it on one line, without ' +
+        'control characters: check the expression or variable that sets it.'
+    )
+  })
+
+  // Every input, whether or not the inputs given use it (audience without role-to-assume, too).
+  it.each(INPUT_NAMES.filter(name => name !== 'registries'))('refuses a line break in %s', name => {
+    for (const character of ['\n', '\r', '\u2028']) {
+      const { message } = errorOf({ 'aws-region': 'eu-west-1', [name]: `x${character}::add-mask::y` })
+      expect(message).toMatch(
+        new RegExp(`^${name}: the value holds a control character \\(\\\\(n|r|u2028) at character 2\\)`)
+      )
+      expect(message).not.toContain('add-mask')
+    }
+  })
+
+  it.each(['\t', '\u0000', '\u001b', '\u007f', '\u0085', '\u009f'].map(character => [logText(character), character]))(
+    'refuses %s inside a one-line input',
+    (written, character) => {
+      expect(errorOf({ 'aws-region': `eu-west-1${character}` }).message).toBe(
+        `aws-region: the value holds a control character (${written} at character 10). Give it on one line, ` +
+          'without control characters: check the expression or variable that sets it.'
+      )
+    }
+  )
+
+  it('takes registries one per line (\\n or \\r\\n, tabs as padding), and refuses other control characters there', () => {
+    const EU = `${A}.dkr.ecr.eu-west-1.amazonaws.com`
+    const US = `${A}.dkr.ecr.us-east-1.amazonaws.com`
+    expect(read({ registries: `${EU}\r\n\t${US}\n` }).registries.map(registry => registry.host)).toEqual([EU, US])
+    const { message } = errorOf({ registries: `${EU}\n${US}\u001b[2K` })
+    expect(message).toBe(
+      'registries: the value holds a control character (\\u001b at character 90). Give it on one line per ' +
+        'entry, without control characters: check the expression or variable that sets it.'
+    )
+  })
+
+  it('masks a proxy password before refusing the http-proxy input that holds it', () => {
+    const { message } = errorOf({
+      'aws-region': 'eu-west-1',
+      'http-proxy': `http://ci:pr0xy-pw@proxy:3128${INJECTION}`
+    })
+    expect(message).toMatch(/^http-proxy: the value holds a control character \(\\n at character 30\)/)
+    expect(core.secrets()).toContain('pr0xy-pw')
+    expect(message).not.toContain('pr0xy-pw')
+  })
+
+  it('refuses a proxy variable with a control character, naming the variable', () => {
+    const { message } = errorOf({ 'aws-region': 'eu-west-1' }, { HTTPS_PROXY: `http://proxy:3128/${INJECTION}` })
+    expect(message).toMatch(
+      /^HTTPS_PROXY: 'http:\/\/proxy:3128\/\\n::stop-commands::pwn' is not a proxy URL: it holds a control character \(\\n\)/
+    )
+  })
+
+  it('quotes a bad value with `##[` broken, so that it cannot be read as a command', () => {
+    expect(errorOf({ 'registry-type': 'x##[stop-commands]pwn' }).message).toBe(
+      "registry-type: 'x##\\[stop-commands]pwn' is not a registry type. Use private or public."
+    )
+    expect(errorOf({}, { AWS_REGION: 'eu-west-1\n::error::x' }).message).toBe(
+      "aws-region (taken from AWS_REGION): 'eu-west-1\\n::error::x' is not an AWS region. Use a region code such as eu-west-1."
     )
   })
 })

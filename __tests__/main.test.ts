@@ -250,12 +250,12 @@ describe('run: logging in', () => {
   })
 
   it.each([[{ logout: 'false' }], [{ 'skip-logout': 'true' }]])(
-    'saves nothing for the post step with %j',
+    'saves no registries to log out of with %j, only where it logged in',
     async given => {
       stubInputs({ 'aws-region': 'eu-west-1', registries: ACCOUNT, ...given })
       await run()
       expect(dockerLogins()).toEqual([EU_A])
-      expect(core.saveState).not.toHaveBeenCalled()
+      expect(core.saveState.mock.calls.map(([name]) => name)).toEqual(['login-target'])
     }
   )
 
@@ -324,7 +324,7 @@ describe('run: logging in', () => {
     const shown = core.indexOf(
       event =>
         event.what === 'info' &&
-        event.args[0] === 'Using proxy http://ci:***@proxy.internal:3128 (from http-proxy); not for 169.254.169.254'
+        event.args[0] === 'Using proxy http://***@proxy.internal:3128 (from http-proxy); not for 169.254.169.254'
     )
     expect(core.timeline.slice(0, masked).every(event => event.what === 'setSecret')).toBe(true)
     expect(shown).toBeGreaterThan(masked)
@@ -400,7 +400,7 @@ describe('run: credential-helper', () => {
     await run()
     expect(core.setFailed).not.toHaveBeenCalled()
     const [target, plan] = vi.mocked(startCredentialAgent).mock.calls[0]
-    expect(target).toEqual({ client: 'docker' })
+    expect(target).toMatchObject({ client: 'docker' })
     expect(plan.groups.map(group => group.region)).toEqual(['eu-west-1', 'us-east-1'])
     expect(plan.credentials).toMatchObject({ accessKeyId: ENV_CREDENTIALS.accessKeyId })
     const order = core.timeline
@@ -529,6 +529,24 @@ describe('run: failures', () => {
     })
   })
 
+  it.each([
+    ['DOCKER_CONFIG', { DOCKER_CONFIG: '/home/runner/.docker-ci', HOME: '/home/runner' }, '/home/runner/.docker-ci'],
+    // USERPROFILE on Windows.
+    [
+      'the home directory',
+      { DOCKER_CONFIG: undefined, HOME: '/home/runner', USERPROFILE: '/home/runner' },
+      join('/home/runner', '.docker')
+    ]
+  ])('by default, logs in to the docker config %s names, and tells post which', async (_label, vars, dir) => {
+    for (const [name, value] of Object.entries(vars)) vi.stubEnv(name, value)
+    stubInputs({ registries: EU_A })
+    await run()
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(exec.runProcess.mock.calls[0][2]?.env?.DOCKER_CONFIG).toBe(dir)
+    expect(JSON.parse(core.getState('login-target'))).toEqual({ client: 'docker', dockerConfig: dir })
+    expect(core.exportVariable).not.toHaveBeenCalled()
+  })
+
   it('with docker-config job, logs in to a private config exported to later steps, and tells post', async () => {
     const temp = mkdtempSync(join(tmpdir(), 'main-test-'))
     try {
@@ -556,7 +574,7 @@ describe('run: failures', () => {
     await run()
     expect(failedWith()).toBe(NO_CREDENTIALS_HELP)
     expect(ecr.calls()).toHaveLength(0)
-    expect(core.saveState).not.toHaveBeenCalled()
+    expect(core.saveState.mock.calls.map(([name]) => name)).toEqual(['login-target'])
   })
 
   it('explains id-token: write when role-to-assume is set but the job has no OIDC token', async () => {

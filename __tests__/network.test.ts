@@ -6,6 +6,7 @@ import { get, startProxy, startServer } from './fixtures/proxy.js'
 import { InputError } from '../src/errors.js'
 import {
   createAgents,
+  describeTunnelRefusal,
   maskProxyCredentials,
   proxyEnvironment,
   proxyValueSecrets,
@@ -62,7 +63,14 @@ describe('resolveProxy', () => {
       'HTTPS_PROXY'
     ],
     ['an https:// scheme kept', '', { https_proxy: 'https://proxy:443' }, 'https://proxy:443', 'https_proxy'],
-    ['a variable trimmed', '', { HTTPS_PROXY: ' http://proxy:3128 \n' }, 'http://proxy:3128', 'HTTPS_PROXY']
+    ['a variable trimmed', '', { HTTPS_PROXY: ' http://proxy:3128 \n' }, 'http://proxy:3128', 'HTTPS_PROXY'],
+    [
+      'http:// added when the only scheme is further on',
+      'proxy.internal:3128/?next=http://x',
+      {},
+      'http://proxy.internal:3128/?next=http://x',
+      'http-proxy'
+    ]
   ])('takes %s', (_label, input, env, url, source) => {
     expect(resolveProxy(input || undefined, env)).toEqual({ url, source, noProxy: undefined })
   })
@@ -106,6 +114,39 @@ describe('resolveProxy: a URL Node would refuse', () => {
     expect(error.message).not.toContain('s3cret')
   })
 
+  const USE = 'Use http://host:port or http://user:password@host:port.'
+  it.each([
+    [
+      'a path that swallowed part of the user info',
+      'http://user:1/x@proxy:3128',
+      {},
+      "http-proxy: 'http://***@proxy:3128' is not a proxy URL: its user name and password cannot be read as " +
+        `written (percent-encode @ : / # ? in them). ${USE}`
+    ],
+    [
+      'a variable with a line break',
+      undefined,
+      { HTTPS_PROXY: 'http://proxy:3128/\n::stop-commands::pwn' },
+      `HTTPS_PROXY: 'http://proxy:3128/\\n::stop-commands::pwn' is not a proxy URL: it holds a control character (\\n). ${USE}`
+    ],
+    [
+      'an empty user info, quoted as written',
+      'http://@proxy:99999',
+      {},
+      "http-proxy: 'http://@proxy:99999' is not a proxy URL: it cannot be parsed (check the port and any special " +
+        `characters, which must be percent-encoded). ${USE}`
+    ],
+    [
+      'no user info, quoted as written',
+      'http://undefined.proxy:99999',
+      {},
+      "http-proxy: 'http://undefined.proxy:99999' is not a proxy URL: it cannot be parsed (check the port and any " +
+        `special characters, which must be percent-encoded). ${USE}`
+    ]
+  ])('refuses %s with the whole story', (_label, input, env, message) => {
+    expect(() => resolveProxy(input, env)).toThrow(new InputError(message))
+  })
+
   it('names the variable the bad URL came from', () => {
     expect(() => resolveProxy(undefined, { HTTPS_PROXY: 'http://u:pw-xyz@host:70000' })).toThrow(
       "HTTPS_PROXY: 'http://***@host:70000' is not a proxy URL"
@@ -115,15 +156,20 @@ describe('resolveProxy: a URL Node would refuse', () => {
 
 describe('redactProxyUrl', () => {
   it.each([
-    ['http://user:s3cret@proxy:3128', 'http://user:***@proxy:3128', 's3cret'],
-    ['http://user:p%40ss@proxy:3128/', 'http://user:***@proxy:3128', 'p%40ss'],
+    ['http://user:s3cret@proxy:3128', 'http://***@proxy:3128', 's3cret'],
+    ['http://user:p%40ss@proxy:3128/', 'http://***@proxy:3128', 'p%40ss'],
     ['https://proxy.internal:8443', 'https://proxy.internal:8443', undefined],
-    ['http://user@proxy:3128', 'http://user@proxy:3128', undefined],
+    ['http://proxy.internal', 'http://proxy.internal', undefined],
+    ['http://user@proxy:3128', 'http://***@proxy:3128', 'user'],
+    ['http://dG9rZW4+c2VjcmV0==@proxy:3128', 'http://***@proxy:3128', 'dG9rZW4'],
+    ['http://:only-pw@proxy:3128', 'http://***@proxy:3128', 'only-pw'],
+    ['http://[::1]:3128/path?q#frag', 'http://[::1]:3128', undefined],
+    ['http://proxy:3128/##[stop-commands]x', 'http://proxy:3128', undefined],
     ['http://user:pw@proxy:99999', '(unparseable proxy URL)', 'pw']
-  ])('shows %s as %s', (url, shown, password) => {
+  ])('shows %s as %s', (url, shown, secret) => {
     const redacted = redactProxyUrl(url)
     expect(redacted).toBe(shown)
-    if (password) expect(redacted).not.toContain(password)
+    if (secret) expect(redacted).not.toContain(secret)
   })
 
   it('never shows a password, in any of its forms', () => {
@@ -148,8 +194,14 @@ describe('proxyEnvironment', () => {
   })
 
   it('sets nothing without a proxy, and only the bypass list when that is all there is', () => {
-    expect(proxyEnvironment({})).toEqual({})
-    expect(proxyEnvironment({ noProxy: '.internal' })).toEqual({ NO_PROXY: '.internal', no_proxy: '.internal' })
+    expect(proxyEnvironment({})).toStrictEqual({})
+    expect(proxyEnvironment({ noProxy: '.internal' })).toStrictEqual({ NO_PROXY: '.internal', no_proxy: '.internal' })
+    expect(Object.keys(proxyEnvironment({ url: 'http://proxy:3128' })).sort()).toEqual([
+      'HTTPS_PROXY',
+      'HTTP_PROXY',
+      'http_proxy',
+      'https_proxy'
+    ])
   })
 })
 
@@ -166,6 +218,20 @@ describe('createAgents', () => {
       expect(agents.https).toBeInstanceOf(https.Agent)
       expect(optionsOf(agents.http)).toMatchObject({ keepAlive: true, proxyEnv: undefined })
       expect(optionsOf(agents.https)).toMatchObject({ keepAlive: true, proxyEnv: undefined })
+    } finally {
+      agents.http.destroy()
+      agents.https.destroy()
+    }
+  })
+
+  it('bypasses nothing when there is no bypass list', () => {
+    const agents = createAgents({ url: 'http://proxy:3128' }, true)
+    try {
+      expect(optionsOf(agents.https).proxyEnv).toStrictEqual({
+        HTTPS_PROXY: 'http://proxy:3128',
+        HTTP_PROXY: 'http://proxy:3128',
+        NO_PROXY: ''
+      })
     } finally {
       agents.http.destroy()
       agents.https.destroy()
@@ -223,9 +289,30 @@ describe('proxyValueSecrets', () => {
     ['http://ci:s3cret@proxy.internal:99999', ['ci:s3cret', 's3cret']],
     ['ci:s3cret@proxy.internal:3128', ['ci:s3cret', 's3cret']],
     ['http:/ci:s3cret@proxy', ['ci:s3cret', 's3cret']],
-    ['http://token-only@proxy:3128', ['token-only']]
+    ['http://token-only@proxy:3128', ['token-only']],
+    // A token as the user name alone: also as the URL parser reads it, percent-encoding `=`.
+    ['http://dG9rZW4+c2VjcmV0==@proxy:3128', ['dG9rZW4+c2VjcmV0==', 'dG9rZW4+c2VjcmV0%3D%3D']],
+    ['https://tok%2Fen=@proxy', ['tok%2Fen=', 'tok/en=', 'tok%2Fen%3D', 'tok/en=']],
+    // With a password, the user name is a name, not a secret: only with its password.
+    ['http://ci=1:pw@proxy:3128', ['ci=1:pw', 'pw', 'ci%3D1:pw', 'ci=1:pw']],
+    // No user name; the URL cannot be parsed.
+    ['http://:s3cret@proxy:99999', [':s3cret', 's3cret']],
+    // A line break or tab: each piece, and the whole without it, as the URL parser reads it.
+    ['http://u:pa\nss@proxy:3128', ['u:pa\nss', 'pa\nss', 'u:pa', 'ss', 'pa', 'u:pass', 'pass']],
+    ['http://u:pa\tss@proxy:99999', ['u:pa\tss', 'pa\tss', 'u:pa', 'ss', 'pa', 'u:pass', 'pass']],
+    // A password of blanks is no secret to mask (it would hide every blank); the user info is.
+    ['http://user:%20%20@proxy:3128', ['user:%20%20', 'user:  ', '%20%20']],
+    // Padding a variable may have, which resolveProxy trims.
+    ['\u00a0http://tok=en@proxy:3128', ['tok=en', 'tok%3Den']],
+    // No scheme: `pa:/` in the password is no scheme.
+    ['ci:pa:/ss@proxy:3128', ['ci:pa:/ss', 'pa:/ss']]
   ])('finds the user info of %s, parseable or not', (value, secrets) => {
     expect(new Set(proxyValueSecrets(value))).toEqual(new Set(secrets))
+  })
+
+  it('lists the longest first, so that a mask never hides part of a longer secret', () => {
+    expect(proxyValueSecrets('http://tok=en@proxy:3128')).toEqual(['tok%3Den', 'tok=en'])
+    expect(proxyValueSecrets('http://u:a%3D@proxy:3128')).toEqual(['u:a%3D', 'u:a=', 'a%3D', 'a='])
   })
 
   it.each(['http://proxy:3128', 'proxy:3128', ''])('finds nothing in %j', value => {
@@ -244,5 +331,30 @@ describe('maskProxyCredentials', () => {
     const masked = core.secrets()
     for (const secret of ['input-pw', 'https-pw', 'lower-pw', 'all-pw']) expect(masked).toContain(secret)
     expect(masked.join(' ')).not.toContain('not-a-secret')
+  })
+})
+
+describe('describeTunnelRefusal', () => {
+  it.each(['HTTP/1.1', 'HTTP/1.0', 'HTTP/2'])('reads the status after %s', version => {
+    const message = `Failed to establish tunnel to api.ecr.eu-west-1.amazonaws.com:443 via http://proxy:3128/: ${version} 403`
+    expect(describeTunnelRefusal(message)).toBe(
+      'the proxy refused the tunnel to api.ecr.eu-west-1.amazonaws.com:443 (HTTP 403): check that the proxy lets ' +
+        'this runner reach api.ecr.eu-west-1.amazonaws.com:443, or list the host in NO_PROXY'
+    )
+  })
+
+  it('quotes the target escaped', () => {
+    expect(
+      describeTunnelRefusal(
+        'Failed to establish tunnel to x##[stop-commands]y:443 via http://proxy:3128/: HTTP/1.1 502'
+      )
+    ).toBe(
+      'the proxy refused the tunnel to x##\\[stop-commands]y:443 (HTTP 502): check that the proxy lets this runner ' +
+        'reach x##\\[stop-commands]y:443, or list the host in NO_PROXY'
+    )
+  })
+
+  it('is undefined for any other error', () => {
+    expect(describeTunnelRefusal('connect ECONNREFUSED 127.0.0.1:3128')).toBeUndefined()
   })
 })

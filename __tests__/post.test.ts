@@ -81,7 +81,7 @@ describe('post run', () => {
     expect(core.setFailed).not.toHaveBeenCalled()
   })
 
-  it('runs docker logout silently, with the environment of the job', async () => {
+  it('runs docker logout silently, with the environment of the job when main (an older one) saved no docker config', async () => {
     const config = loggedInConfig([EU_A])
     vi.stubEnv('DOCKER_CONFIG', config)
     core.presetState('registries', JSON.stringify([EU_A]))
@@ -175,6 +175,45 @@ describe('post run: where main logged in', () => {
     await run()
     expect(exec.runProcess).not.toHaveBeenCalled()
     expect(existsSync(dir)).toBe(false)
+  })
+
+  it('logs out of the docker config main logged in to, not the one DOCKER_CONFIG names at the end of the job', async () => {
+    const mains = loggedInConfig([EU_A])
+    vi.stubEnv('DOCKER_CONFIG', loggedInConfig([EU_A]))
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: mains }))
+    await run()
+    expect(loggedOut()).toEqual([`docker logout ${EU_A}`])
+    expect(exec.runProcess.mock.calls[0][2]?.env?.DOCKER_CONFIG).toBe(mains)
+    expect(core.info).toHaveBeenCalledExactlyOnceWith(`Logged out of ${EU_A}`)
+  })
+
+  it('warns, naming the host and the config, when docker says it was not logged in there', async () => {
+    const mains = loggedInConfig([US_A])
+    exec.answerDocker(args => ({ exitCode: 0, stdout: `Not logged in to ${args.at(-1)}\n` }))
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: mains }))
+    await run()
+    expect(loggedOut()).toEqual([`docker logout ${EU_A}`])
+    expect(core.info).not.toHaveBeenCalled()
+    expect(core.warning).toHaveBeenCalledExactlyOnceWith(
+      `Could not log out of ${EU_A}: docker has no login for it in the docker config ${mains}: another step ` +
+        `logged out of it, or removed or replaced that config.`
+    )
+    expect(core.setFailed).not.toHaveBeenCalled()
+  })
+
+  it('warns the same, without running docker, when main’s config holds no login at all', async () => {
+    const emptied = mkdtempSync(join(tmpdir(), 'docker-config-'))
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: emptied }))
+    await run()
+    expect(exec.runProcess).not.toHaveBeenCalled()
+    expect(core.info).not.toHaveBeenCalled()
+    expect(core.warning).toHaveBeenCalledExactlyOnceWith(
+      `Could not log out of ${EU_A}: docker has no login for it in the docker config ${emptied}: another step ` +
+        `logged out of it, or removed or replaced that config.`
+    )
   })
 
   it('logs out of podman’s auth file with podman', async () => {

@@ -43,9 +43,14 @@ afterEach(() => {
 })
 
 describe('prepareLoginTarget', () => {
-  it('uses docker and the user’s config by default, exporting nothing', async () => {
+  it('uses docker and the user’s config by default, named for the post step, exporting nothing', async () => {
     vi.stubEnv('PATH', [docker.dir, podman.dir].join(delimiter))
-    expect(await prepareLoginTarget('default', env)).toEqual({ client: 'docker' })
+    expect(await prepareLoginTarget('default', env)).toEqual({ client: 'docker', dockerConfig: env.DOCKER_CONFIG })
+    const home = { ...env, DOCKER_CONFIG: '', HOME: join(root, 'home'), USERPROFILE: join(root, 'home') }
+    expect(await prepareLoginTarget('default', home)).toEqual({
+      client: 'docker',
+      dockerConfig: join(root, 'home', '.docker')
+    })
     expect(core.exportVariable).not.toHaveBeenCalled()
   })
 

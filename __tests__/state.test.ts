@@ -91,6 +91,11 @@ describe('the login target', () => {
     expect(savedLoginTarget()).toEqual({ dockerConfig: undefined, authFile: undefined, jobDir: undefined, ...target })
   })
 
+  it('keeps only the fields that are non-empty strings', () => {
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: 42, authFile: '', jobDir: {} }))
+    expect(savedLoginTarget()).toEqual({ client: 'docker' })
+  })
+
   it.each([
     ['nothing', undefined],
     ['not JSON', '{oops'],

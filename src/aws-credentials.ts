@@ -5,6 +5,7 @@ import * as core from '@actions/core'
 import { defaultProvider } from '@aws-sdk/credential-provider-node'
 import { type AwsCredentials, credentialChainConfig, maskCredentials } from './aws-sdk.js'
 import { ActionError, errorShape, messageOf } from './errors.js'
+import { logText } from './log-text.js'
 import type { CallContext } from './retry.js'
 
 export const NO_CREDENTIALS_HELP =
@@ -49,7 +50,7 @@ export async function credentialsFromDefaultChain(context: CallContext, region: 
     if (errorShape(error).name === 'CredentialsProviderError') {
       throw new ActionError(NO_CREDENTIALS_HELP, { cause: error })
     }
-    throw new ActionError(`Could not load AWS credentials: ${messageOf(error)}`, { cause: error })
+    throw new ActionError(`Could not load AWS credentials: ${logText(messageOf(error))}`, { cause: error })
   }
   maskCredentials(credentials)
   core.info(`Using AWS credentials from ${describeSource(credentials)}`)

@@ -6,7 +6,8 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { awsErrorName, describeAwsError } from './aws-errors.js'
 import { type AwsCredentials, clientConfig } from './aws-sdk.js'
 import { ActionError } from './errors.js'
-import { ECR_PUBLIC_HOST, hostOf, type RegistryGroup } from './registries.js'
+import { logText } from './log-text.js'
+import { ECR_PUBLIC_HOST, type RegistryGroup, registryOfHost } from './registries.js'
 import { type CallContext, withRetry } from './retry.js'
 
 /** What `docker login` needs for one host. */
@@ -19,12 +20,14 @@ export interface RegistryLogin {
 
 /** Decodes ECR's token, base64 of `user:password`. The error never quotes the token, a secret. */
 export function decodeAuthorizationToken(token: string, host: string): { username: string; password: string } {
-  const decoded = /^[A-Za-z0-9+/]+={0,2}$/.test(token) ? Buffer.from(token, 'base64').toString('utf8') : ''
-  const colon = decoded.indexOf(':')
-  if (colon <= 0 || colon === decoded.length - 1) {
-    throw new ActionError(`ECR sent an authorization token for ${host} that is not base64 of user:password.`)
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(token)) {
+    const decoded = Buffer.from(token, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    if (colon > 0 && colon < decoded.length - 1) {
+      return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+    }
   }
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+  throw new ActionError(`ECR sent an authorization token for ${host} that is not base64 of user:password.`)
 }
 
 interface AuthorizationData {
@@ -77,7 +80,23 @@ function describeHosts(group: RegistryGroup): string {
 
 /** The account ID in a proxy endpoint such as https://123456789012.dkr.ecr.eu-west-1.amazonaws.com. */
 function accountOf(proxyEndpoint: string | undefined): string | undefined {
-  return /^(?:https?:\/\/)?(\d{12})\./.exec(proxyEndpoint ?? '')?.[1]
+  return proxyEndpoint?.match(/^(?:https?:\/\/)?(\d{12})\./)?.[1]
+}
+
+/**
+ * The host of the default registry, from ECR's answer: held to the rule for a host in `registries`,
+ * for it goes to the log and to docker (a custom endpoint may answer anything).
+ */
+function endpointHost(proxyEndpoint: string, group: RegistryGroup): string {
+  const registry = registryOfHost(proxyEndpoint)
+  if (!registry?.host) {
+    throw new ActionError(
+      `${describeCall(group)} named the registry '${logText(proxyEndpoint)}', which is not an ECR registry ` +
+        `host. If AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL points at a service that is not ECR, correct or ` +
+        `unset it; or list your registry's host in 'registries'.`
+    )
+  }
+  return registry.host
 }
 
 /** The endpoint variant a group's hosts ask for: only `true`s, so that AWS_USE_FIPS_ENDPOINT,
@@ -166,7 +185,7 @@ export async function fetchRegistryLogins(
     const accountId = registry.kind === 'private' ? registry.accountId : undefined
     // The token serves every registry the principal may use; ECR answers once per requested ID.
     const entry = data.find(item => accountId !== undefined && accountOf(item.proxyEndpoint) === accountId) ?? data[0]
-    const host = registry.host ?? (entry?.proxyEndpoint ? hostOf(entry.proxyEndpoint) : undefined)
+    const host = registry.host ?? (entry?.proxyEndpoint ? endpointHost(entry.proxyEndpoint, group) : undefined)
     if (!entry?.authorizationToken || !host) {
       throw new ActionError(
         `${describeCall(group)} returned no authorization token for ${host ?? 'the default registry'}.`

@@ -2,12 +2,14 @@
 // not come from AWS, what came instead and why that happens.
 
 import { errorShape, type ErrorShape } from './errors.js'
+import { logText } from './log-text.js'
 import { describeTunnelRefusal, MAYBE_PROXY_REFUSED_HELP, PROXY_REFUSED_HELP } from './network.js'
 
 /** An answer the SDK could not parse: a captive portal, a wrong custom endpoint or a proxy's page. */
 function describeForeignAnswer(shape: ErrorShape): string {
   const status = shape.$metadata?.httpStatusCode ?? shape.$response?.statusCode
-  const type = shape.$response?.headers?.['content-type']?.split(';')[0]
+  const header = shape.$response?.headers?.['content-type']?.split(';')[0]
+  const type = header === undefined ? undefined : logText(header)
   const what = [status !== undefined ? `HTTP ${status}` : '', type ?? ''].filter(Boolean).join(', ')
   const cause =
     status === 401
@@ -29,7 +31,7 @@ export function describeAwsError(error: unknown): string {
   }
   const name = shape.Code ?? shape.name ?? 'Error'
   const message = shape.message ?? String(error)
-  return message.startsWith(name) ? message : `${name}: ${message}`
+  return logText(message.startsWith(name) ? message : `${name}: ${message}`)
 }
 
 /** AWS's error code: the wire `Code` where the SDK keeps one, else the error's name. */

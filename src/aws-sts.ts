@@ -6,6 +6,7 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts
 import { awsErrorName, describeAwsError } from './aws-errors.js'
 import { type AwsCredentials, clientConfig, maskCredentials } from './aws-sdk.js'
 import { ActionError } from './errors.js'
+import { logText } from './log-text.js'
 import type { WebIdentitySettings } from './inputs.js'
 import { type CallContext, withRetry } from './retry.js'
 
@@ -31,7 +32,7 @@ export function decodeClaims(jwt: string): TokenClaims | undefined {
 function claimsText(claims: TokenClaims | undefined): string {
   if (!claims) return 'the token has no readable claims'
   const aud = Array.isArray(claims.aud) ? claims.aud.join(',') : claims.aud
-  return `sub=${claims.sub ?? '(none)'}, aud=${aud ?? '(none)'}`
+  return logText(`sub=${claims.sub ?? '(none)'}, aud=${aud ?? '(none)'}`)
 }
 
 /** Turns an STS refusal into a message that says what to fix. */
@@ -53,7 +54,7 @@ export function describeStsError(
       return (
         `STS did not accept GitHub's OIDC token for ${settings.roleArn} (${quoted}). The role's account ` +
         `needs an IAM OIDC identity provider for https://token.actions.githubusercontent.com whose audience ` +
-        `is '${settings.audience}' (the audience input).`
+        `is '${logText(settings.audience)}' (the audience input).`
       )
     case 'ExpiredTokenException':
       return `STS says GitHub's OIDC token has expired (${quoted}). Re-run the job.`
@@ -109,6 +110,6 @@ export async function assumeRoleWithWebIdentity(
     expiration: issued.Expiration
   }
   maskCredentials(credentials)
-  core.info(`Assumed role as ${response.AssumedRoleUser?.Arn ?? settings.roleArn}`)
+  core.info(`Assumed role as ${logText(response.AssumedRoleUser?.Arn ?? settings.roleArn)}`)
   return credentials
 }

@@ -64,6 +64,16 @@ export function namedStore(config: DockerConfig, host: string): string | undefin
   return typeof store === 'string' && store ? store : undefined
 }
 
+/**
+ * Whether config.json records a login to `host`: docker leaves an `auths` entry for every login,
+ * its credentials in the file or in a store (older CLIs also under http:// and https://).
+ */
+export function holdsLogin(config: DockerConfig, host: string): boolean {
+  const auths = field(config, 'auths')
+  if (typeof auths !== 'object' || auths === null) return false
+  return [host, `http://${host}`, `https://${host}`].some(key => key in auths)
+}
+
 /** Whether docker would pick a store by itself: no credsStore, no credHelpers, no auths. */
 export function dockerPicksStore(config: DockerConfig): boolean {
   return !namedStore(config, '') && entries(field(config, 'credHelpers')) === 0 && entries(field(config, 'auths')) === 0

@@ -3,9 +3,10 @@
 // the credential helpers it started are killed (process.ts).
 
 import * as core from '@actions/core'
-import { dockerConfigFile } from './docker-config.js'
-import { dockerPicksStore, keepLoginInFile, namedStore, readDockerConfig } from './docker-store.js'
+import { dockerConfigFile, userDockerConfigDir } from './docker-config.js'
+import { dockerPicksStore, holdsLogin, keepLoginInFile, namedStore, readDockerConfig } from './docker-store.js'
 import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
+import { logText } from './log-text.js'
 import { REFUSED_OUTPUT, refusedLogin, runCli, TRANSIENT_OUTPUT } from './registry-cli.js'
 
 // docker could not reach its daemon, or may not use its socket.
@@ -21,7 +22,7 @@ export type LoginFailureKind = 'refused' | 'daemon' | 'credential-store' | 'tran
 /** The errors docker logs for each endpoint it tried before its final message. */
 function endpointErrors(output: string): string[] {
   return [...output.matchAll(/level=info msg="Error logging in to endpoint[^"]*".* error="((?:[^"\\]|\\.)*)"/g)].map(
-    match => match[1].replace(/\\"/g, '"')
+    match => logText(match[1].replace(/\\"/g, '"'))
   )
 }
 
@@ -47,13 +48,13 @@ export function classifyLoginFailure(
 const STORAGE_NOTICE =
   /^WARNING! Your (password will be|credentials are) stored unencrypted|^Configure a credential helper to remove this warning|^https:\/\/docs\.docker\.com\/\S*credential-store/
 
-/** Docker's own words, without its unencrypted-storage notice and its per-endpoint info lines. */
+/** Docker's own words, on one line for the log, without its unencrypted-storage notice and its per-endpoint info lines. */
 export function dockerMessage(output: string): string {
-  return output
+  const lines = output
     .split('\n')
     .map(line => line.trim())
     .filter(line => line && !STORAGE_NOTICE.test(line) && !/^time="[^"]*" level=(info|debug)/.test(line))
-    .join(' ')
+  return logText(lines.join(' '))
 }
 
 /** The credential helper docker uses for `host`: named in its message, else in its config. */
@@ -62,14 +63,15 @@ function credentialStoreOf(host: string, message: string, env: NodeJS.ProcessEnv
   if (named) return named
   try {
     const config = readDockerConfig(dockerConfigFile(env))
-    return config && namedStore(config, host)
+    const store = config && namedStore(config, host)
+    return store ? logText(store) : undefined
   } catch {
     return undefined
   }
 }
 
 function credentialStoreHelp(host: string, message: string, env: NodeJS.ProcessEnv): string {
-  const config = dockerConfigFile(env)
+  const config = logText(dockerConfigFile(env))
   const store = credentialStoreOf(host, message, env)
   // What works: without a store named, this action keeps the login in config.json itself.
   const without =
@@ -107,11 +109,13 @@ function keepOutOfPickedStore(host: string, env: NodeJS.ProcessEnv): void {
   try {
     wrote = keepLoginInFile(file, host)
   } catch (error) {
-    throw new ActionError(`Could not write ${file}: ${messageOf(error)}. Check that the runner's user may write it.`)
+    throw new ActionError(
+      `Could not write ${logText(file)}: ${logText(messageOf(error))}. Check that the runner's user may write it.`
+    )
   }
   if (wrote) {
     core.info(
-      `${file} names no credential store and holds no login: keeping ECR logins in it, where docker would ` +
+      `The docker config ${logText(file)} names no credential store and holds no login: keeping ECR logins in it, where docker would ` +
         `otherwise pick the OS's store by itself (Windows' cannot hold an ECR password).`
     )
   }
@@ -160,32 +164,40 @@ export async function dockerLogin(
   }
 }
 
-/** Whether config.json names no store and holds no login: no login of this action's can be anywhere. */
-function nothingToLogOut(env: NodeJS.ProcessEnv): boolean {
+/** config.json as docker will read it; undefined when it cannot be read (docker will say why). */
+function currentConfig(env: NodeJS.ProcessEnv): ReturnType<typeof readDockerConfig> {
   try {
-    const config = readDockerConfig(dockerConfigFile(env))
-    return config !== undefined && dockerPicksStore(config)
+    return readDockerConfig(dockerConfigFile(env))
   } catch {
-    return false // docker will say what is wrong with it
+    return undefined
   }
 }
 
 /**
- * `docker logout`; returns docker's message when it fails, for a warning. Not run when config.json
- * holds no login and names no store: docker would only ask a store it picks by itself (a locked
- * keychain answers with an error, or a prompt no job can answer), where this action keeps no login.
+ * `docker logout`; returns, for a warning, docker's message when it fails, and what it means when
+ * there was no login to remove: config.json has no entry for the host (older docker CLIs said
+ * "Not logged in to <host>"). docker is not run when config.json holds no login and names no
+ * store: it would only ask a store it picks by itself (a locked keychain answers with an error, or
+ * a prompt no job can answer), where this action keeps no login.
  */
 export async function dockerLogout(
   host: string,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<string | undefined> {
-  if (nothingToLogOut(env)) {
-    core.debug(`docker logout ${host}: not run, ${dockerConfigFile(env)} names no store and holds no login`)
-    return undefined
+  const notLoggedIn =
+    `docker has no login for it in the docker config ${logText(userDockerConfigDir(env))}: another step ` +
+    `logged out of it, or removed or replaced that config.`
+  const config = currentConfig(env)
+  // Nothing of this action's can be anywhere: no login in config.json, and no store named.
+  if (config && dockerPicksStore(config)) {
+    core.debug(`docker logout ${host}: not run, ${logText(dockerConfigFile(env))} names no store and holds no login`)
+    return notLoggedIn
   }
   const { exitCode, stdout, stderr } = await runCli('docker', ['logout', host], { env, signal })
   core.debug(`docker logout ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
-  if (exitCode === 0) return undefined
-  return dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
+  if (exitCode !== 0) return dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
+  // Run all the same, to erase what a store may still hold; docker 24 and later no longer say so.
+  const wasLoggedIn = !config || holdsLogin(config, host)
+  return wasLoggedIn && !/^Not logged in/im.test(stdout) ? undefined : notLoggedIn
 }

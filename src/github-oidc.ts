@@ -5,6 +5,7 @@ import * as core from '@actions/core'
 import * as http from 'node:http'
 import * as https from 'node:https'
 import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
+import { logText } from './log-text.js'
 import { type Agents, describeTunnelRefusal, PROXY_REFUSED_HELP, REQUEST_TIMEOUT_MS } from './network.js'
 import { type CallContext, retryAfterMs, withRetry } from './retry.js'
 
@@ -84,7 +85,7 @@ export async function fetchIdToken(
   try {
     token = (JSON.parse(body) as { value?: unknown } | null)?.value
   } catch (error) {
-    throw new ActionError(`GitHub's OIDC token service sent an answer that is not JSON: ${messageOf(error)}`)
+    throw new ActionError(`GitHub's OIDC token service sent an answer that is not JSON: ${logText(messageOf(error))}`)
   }
   if (typeof token !== 'string' || token === '') {
     throw new ActionError("GitHub's OIDC token service sent no token (no 'value' in its answer).")

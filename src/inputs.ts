@@ -1,8 +1,10 @@
 // Every input is read, defaulted and validated here, into one typed object. Messages name the
-// input, the value (never a secret: a proxy URL's user info is hidden) and the accepted form.
+// input, the value (never a secret: a proxy URL's user info is hidden; escaped by logText) and
+// the accepted form.
 
 import * as core from '@actions/core'
 import { InputError } from './errors.js'
+import { findControlCharacter, logText } from './log-text.js'
 import { maskProxyCredentials, type ProxyConfig, resolveProxy } from './network.js'
 import { isValidRegion, type Registry, selectRegistries, splitRegistryList } from './registries.js'
 
@@ -58,6 +60,34 @@ export interface Inputs {
 
 type GetInput = (name: InputName) => string
 
+// The one input that is a list, one entry per line: line breaks and tabs are its separators and padding.
+const MULTI_LINE: readonly InputName[] = ['registries']
+const LIST_WHITESPACE = /[\n\r\t]/g
+
+/**
+ * Refuses a value holding a control character (a line break in a one-line input, an escape…): it
+ * would start a new log line, which the runner reads as a command. The value itself is not quoted.
+ */
+function refuseControlCharacters(name: InputName, value: string, multiLine: boolean): string {
+  const found = findControlCharacter(multiLine ? value.replace(LIST_WHITESPACE, ' ') : value)
+  if (found) {
+    throw new InputError(
+      `${name}: the value holds a control character (${found.written} at character ${found.index + 1}). ` +
+        `Give it on one line${multiLine ? ' per entry' : ''}, without control characters: check the expression ` +
+        `or variable that sets it.`
+    )
+  }
+  return value
+}
+
+/** Every input, read once and checked for control characters before any is used. */
+function readChecked(getInput: GetInput): GetInput {
+  const values = Object.fromEntries(
+    INPUT_NAMES.map(name => [name, refuseControlCharacters(name, getInput(name), MULTI_LINE.includes(name))])
+  ) as Record<InputName, string>
+  return name => values[name]
+}
+
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/
 
@@ -66,13 +96,13 @@ function parseBoolean(name: InputName, value: string, fallback: boolean): boolea
   // The YAML 1.2 core schema's spellings, as core.getBooleanInput accepts.
   if (['true', 'True', 'TRUE'].includes(value)) return true
   if (['false', 'False', 'FALSE'].includes(value)) return false
-  throw new InputError(`${name}: '${value}' is not a boolean. Use true or false.`)
+  throw new InputError(`${name}: '${logText(value)}' is not a boolean. Use true or false.`)
 }
 
 function parseInteger(name: InputName, value: string, fallback: number, min: number, max: number): number {
   if (value === '') return fallback
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new InputError(`${name}: '${value}' is not a whole number from ${min} to ${max}.`)
+    throw new InputError(`${name}: '${logText(value)}' is not a whole number from ${min} to ${max}.`)
   }
   return Number(value)
 }
@@ -98,7 +128,7 @@ function readRegion(getInput: GetInput, env: NodeJS.ProcessEnv): string | undefi
   const [source, region] = found as [string, string]
   if (!isValidRegion(region)) {
     const where = source === 'aws-region' ? 'aws-region' : `aws-region (taken from ${source})`
-    throw new InputError(`${where}: '${region}' is not an AWS region. Use a region code such as eu-west-1.`)
+    throw new InputError(`${where}: '${logText(region)}' is not an AWS region. Use a region code such as eu-west-1.`)
   }
   return region
 }
@@ -108,14 +138,14 @@ function readWebIdentity(getInput: GetInput, env: NodeJS.ProcessEnv): WebIdentit
   if (!roleArn) return undefined
   if (!ROLE_ARN.test(roleArn)) {
     throw new InputError(
-      `role-to-assume: '${roleArn}' is not an IAM role ARN. Use arn:aws:iam::<12-digit account>:role/<name> ` +
+      `role-to-assume: '${logText(roleArn)}' is not an IAM role ARN. Use arn:aws:iam::<12-digit account>:role/<name> ` +
         `(arn:aws-us-gov:… or arn:aws-cn:… in those partitions).`
     )
   }
   const sessionName = getInput('role-session-name') || defaultSessionName(env)
   if (!SESSION_NAME.test(sessionName)) {
     throw new InputError(
-      `role-session-name: '${sessionName}' is not a valid session name. Use 2 to 64 characters of ` +
+      `role-session-name: '${logText(sessionName)}' is not a valid session name. Use 2 to 64 characters of ` +
         `letters, digits and + = , . @ _ -.`
     )
   }
@@ -131,7 +161,7 @@ function readRegistryType(getInput: GetInput): 'private' | 'public' {
   const written = getInput('registry-type')
   const value = written.toLowerCase() || 'private'
   if (value !== 'private' && value !== 'public') {
-    throw new InputError(`registry-type: '${written}' is not a registry type. Use private or public.`)
+    throw new InputError(`registry-type: '${logText(written)}' is not a registry type. Use private or public.`)
   }
   return value
 }
@@ -141,7 +171,7 @@ function readDockerConfigMode(getInput: GetInput): DockerConfigMode {
   const value = written.toLowerCase() || 'default'
   if (value !== 'default' && value !== 'job') {
     throw new InputError(
-      `docker-config: '${written}' is not a docker config mode. Use default (DOCKER_CONFIG or ~/.docker) or ` +
+      `docker-config: '${logText(written)}' is not a docker config mode. Use default (DOCKER_CONFIG or ~/.docker) or ` +
         `job (a private copy for this job, removed at its end).`
     )
   }
@@ -150,12 +180,13 @@ function readDockerConfigMode(getInput: GetInput): DockerConfigMode {
 
 /** Reads and validates every input. Throws InputError naming the first bad one. */
 export function readInputs(
-  getInput: GetInput = name => core.getInput(name),
+  readInput: GetInput = name => core.getInput(name),
   env: NodeJS.ProcessEnv = process.env
 ): Inputs {
-  const httpProxy = getInput('http-proxy') || undefined
+  const httpProxy = readInput('http-proxy') || undefined
   // First, before anything can print: a proxy password, in any shape.
   maskProxyCredentials(httpProxy, env)
+  const getInput = readChecked(readInput)
   const webIdentity = readWebIdentity(getInput, env)
   const region = readRegion(getInput, env)
   const registryType = readRegistryType(getInput)

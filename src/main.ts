@@ -10,6 +10,7 @@ import { cancellation, Deadline } from './deadline.js'
 import { ActionError, messageOf } from './errors.js'
 import { oidcRequestFromEnv, requestIdToken } from './github-oidc.js'
 import { type Inputs, readInputs } from './inputs.js'
+import { logText } from './log-text.js'
 import { createAgents, proxyEnvironment, redactProxyUrl } from './network.js'
 import { setLoginOutputs } from './outputs.js'
 import { processesSettled } from './process.js'
@@ -53,7 +54,7 @@ export async function awsCredentials(inputs: Inputs, context: CallContext): Prom
   const stsRegion = inputs.region ?? inputs.registries[0].region
   if (!webIdentity) return credentialsFromDefaultChain(context, stsRegion)
   const request = oidcRequestFromEnv(process.env)
-  core.info(`Assuming ${webIdentity.roleArn} with GitHub's OIDC token (audience ${webIdentity.audience})`)
+  core.info(`Assuming ${webIdentity.roleArn} with GitHub's OIDC token (audience ${logText(webIdentity.audience)})`)
   // The STS client is loaded only for OIDC, and while the token request is in flight.
   const stsModule = import('./aws-sts.js')
   stsModule.catch(() => undefined)
@@ -65,12 +66,12 @@ export async function awsCredentials(inputs: Inputs, context: CallContext): Prom
 async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   const { proxy } = inputs
   if (proxy.url) {
-    const bypass = proxy.noProxy ? `; not for ${proxy.noProxy}` : ''
+    const bypass = proxy.noProxy ? `; not for ${logText(proxy.noProxy)}` : ''
     core.info(`Using proxy ${redactProxyUrl(proxy.url)} (from ${proxy.source})${bypass}`)
   }
   // Before any credentials exist: a runner without docker or podman fails at once.
   const target = await prepareLoginTarget(inputs.dockerConfig, process.env)
-  if (target.client !== 'docker' || target.jobDir) saveLoginTarget(target)
+  saveLoginTarget(target)
 
   const context: CallContext = { agents: createAgents(proxy), deadline, retry: retryPolicy(inputs.retryMaxAttempts) }
   const credentials = await awsCredentials(inputs, context)
@@ -104,7 +105,7 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
       context
     )
     loggedIn.push(login)
-    core.info(`Logged in to ${login.host} as ${login.username}${expiryNote(login)}`)
+    core.info(`Logged in to ${login.host} as ${logText(login.username)}${expiryNote(login)}`)
   }
 
   // The groups' API calls run at once; each group's logins join the one docker queue as its tokens arrive.

@@ -7,6 +7,7 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import * as core from '@actions/core'
 import { InputError } from './errors.js'
+import { findControlCharacter, logText } from './log-text.js'
 import { agentHasProxyEnv, tunnellingAgents } from './proxy-agent.js'
 
 // An API answer takes well under a second; one that takes longer than this is a stall to retry.
@@ -40,11 +41,11 @@ function firstSet(env: NodeJS.ProcessEnv, names: readonly string[]): [string, st
 /** The `http-proxy` input, else the environment; throws InputError for a URL Node would refuse. */
 export function resolveProxy(httpProxyInput: string | undefined, env: NodeJS.ProcessEnv): ProxyConfig {
   const noProxy = firstSet(env, NO_PROXY_VARIABLES)?.[1]
-  const fromEnv = firstSet(env, HTTPS_PROXY_VARIABLES)
-  const [source, url] = httpProxyInput ? ['http-proxy', httpProxyInput] : (fromEnv ?? [])
-  if (!url) return { noProxy }
+  const chosen = httpProxyInput ? ['http-proxy', httpProxyInput] : firstSet(env, HTTPS_PROXY_VARIABLES)
+  if (!chosen) return { noProxy }
+  const [source, url] = chosen
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`
-  checkProxyUrl(withScheme, source!)
+  checkProxyUrl(withScheme, source)
   return { url: withScheme, source, noProxy }
 }
 
@@ -54,12 +55,14 @@ export function resolveProxy(httpProxyInput: string | undefined, env: NodeJS.Pro
  */
 function checkProxyUrl(url: string, source: string): void {
   let problem: string | undefined
+  const control = findControlCharacter(url)
   try {
     const parsed = new URL(url)
     const written = proxyUserInfo(url)
     const read = parsed.password ? `${parsed.username}:${parsed.password}` : parsed.username
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') problem = `its scheme is not http or https`
-    else if (!parsed.hostname) problem = 'it names no host'
+    // The URL parser drops tabs and line breaks, which docker, given the same value, would not.
+    if (control) problem = `it holds a control character (${control.written})`
+    else if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') problem = `its scheme is not http or https`
     // Else a password with a stray `/`, `#` or `?` would be sent as part of a path, and logged.
     else if (written !== undefined && percentDecoded(written) !== percentDecoded(read)) {
       problem = 'its user name and password cannot be read as written (percent-encode @ : / # ? in them)'
@@ -69,18 +72,21 @@ function checkProxyUrl(url: string, source: string): void {
   }
   if (problem) {
     throw new InputError(
-      `${source}: '${hideUserInfo(url)}' is not a proxy URL: ${problem}. ` +
+      `${source}: '${logText(hideUserInfo(url))}' is not a proxy URL: ${problem}. ` +
         `Use http://host:port or http://user:password@host:port.`
     )
   }
 }
 
-/** The proxy URL without its password, for the log. */
+/**
+ * The proxy URL for the log: its scheme and host, with `***` for any user info. A user name is no
+ * less secret than a password: a token is often given as the user name alone.
+ */
 export function redactProxyUrl(url: string): string {
   try {
     const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString().replace(/\/$/, '')
+    const userInfo = parsed.username || parsed.password ? '***@' : ''
+    return logText(`${parsed.protocol}//${userInfo}${parsed.host}`)
   } catch {
     return '(unparseable proxy URL)'
   }
@@ -149,14 +155,17 @@ export function proxyValueSecrets(value: string): string[] {
   const found: string[] = []
   const userInfo = proxyUserInfo(value)
   if (userInfo !== undefined) {
-    const colon = userInfo.indexOf(':')
-    const password = colon >= 0 ? userInfo.slice(colon + 1) : ''
-    found.push(userInfo, password)
-    for (const part of [userInfo, password]) found.push(...part.split(/[\r\n\t]+/), part.replace(/[\r\n\t]/g, ''))
+    // After the first colon; all of it when there is none (a token as the user name alone).
+    const password = userInfo.slice(userInfo.indexOf(':') + 1)
+    // Whole (a multi-line annotation is masked whole), each line, and as the URL parser reads it.
+    for (const part of [userInfo, password]) {
+      found.push(part, ...part.split(/[\r\n\t]/), part.replace(/[\r\n\t]/g, ''))
+    }
   }
   try {
     const url = new URL(value.trim())
-    found.push(url.password, url.username && url.password ? `${url.username}:${url.password}` : '')
+    // A user name alone is a token: masked as the parser reads it (it percent-encodes `=`, among others).
+    found.push(url.password, url.password ? `${url.username}:${url.password}` : url.username)
   } catch {
     // Not a URL: what was found above is all there is.
   }
@@ -193,5 +202,5 @@ export function describeTunnelRefusal(message: string): string | undefined {
     status === '401'
       ? CHECK_PROXY_CREDENTIALS
       : `check that the proxy lets this runner reach ${target}, or list the host in NO_PROXY`
-  return `the proxy refused the tunnel to ${target} (HTTP ${status}): ${fix}`
+  return logText(`the proxy refused the tunnel to ${target} (HTTP ${status}): ${fix}`)
 }

@@ -4,6 +4,7 @@
 
 import * as core from '@actions/core'
 import { ActionError, TransientError } from './errors.js'
+import { logText } from './log-text.js'
 import { homeDirectory, pathFor, type Platform } from './platform.js'
 import { REFUSED_OUTPUT, refusedLogin, runCli, TRANSIENT_OUTPUT } from './registry-cli.js'
 
@@ -23,12 +24,15 @@ export function defaultAuthFile(
   return `/run/containers/${uid ?? 0}/auth.json`
 }
 
+/** podman's own words, on one line for the log. */
 function podmanMessage(output: string): string {
-  return output
-    .split('\n')
-    .map(line => line.trim())
-    .filter(Boolean)
-    .join(' ')
+  return logText(
+    output
+      .split('\n')
+      .map(line => line.trim())
+      .filter(Boolean)
+      .join(' ')
+  )
 }
 
 /** One `podman login` attempt into `authFile`. Throws TransientError when a retry may succeed. */

@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import { stopCredentialAgent } from './credential-stop.js'
 import { errorShape, messageOf } from './errors.js'
+import { logText } from './log-text.js'
 import type { LoginTarget } from './registry-cli.js'
 import { registryClient, releaseLoginTarget } from './registry-client.js'
 import { logoutTimeoutSeconds, registriesToLogOut, savedCredentialAgent, savedLoginTarget } from './state.js'
@@ -36,7 +37,7 @@ async function logOut(target: LoginTarget): Promise<void> {
       const reason =
         errorShape(error).name === 'TimeoutError'
           ? `${target.client} logout gave no answer within ${eachSeconds} s and was stopped (a credential helper may be waiting for a keyring or a prompt)`
-          : messageOf(error)
+          : logText(messageOf(error))
       core.warning(`Could not log out of ${host}: ${reason}`)
     }
   }

@@ -1,8 +1,9 @@
 // Pure parsing of the `registries` input: which ECR registries to log in to, and how to group
 // them into GetAuthorizationToken calls. No I/O here, so every rule has a table test.
 
-import { partition } from '@aws-sdk/core/client'
+import { partition as sdkPartition } from '@aws-sdk/core/client'
 import { InputError } from './errors.js'
+import { logText } from './log-text.js'
 
 export const ECR_PUBLIC_HOST = 'public.ecr.aws'
 // ECR Public's dual-stack registry host (IPv4 and IPv6); docker logs in to the host the user wrote.
@@ -59,7 +60,7 @@ const DEFAULT_PARTITION_REGION = /^[a-z]{2}-[a-z]+-\d+$/
 /** The partition of a region, from the partitions data the AWS SDK ships; undefined if it is no region. */
 export function partitionOf(region: string): Partition | undefined {
   if (!REGION_CODE.test(region)) return undefined
-  const found = partition(region)
+  const found = sdkPartition(region)
   if (found.name === DEFAULT_PARTITION && !DEFAULT_PARTITION_REGION.test(region)) return undefined
   return {
     name: found.name,
@@ -98,16 +99,16 @@ export function splitRegistryList(value: string): string[] {
 }
 
 /** Strips an optional scheme and repository path: `https://host/repo` → `host`. */
-export function hostOf(entry: string): string {
+function hostOf(entry: string): string {
   return entry
     .replace(/^https?:\/\//i, '')
     .replace(/\/.*$/, '')
     .toLowerCase()
 }
 
+/** The registry host of an account in a region (one readInputs has checked). */
 export function privateHost(accountId: string, region: string): string {
-  const partition = partitionOf(region)
-  return `${accountId}.dkr.ecr.${region}.${partition?.dnsSuffix ?? 'amazonaws.com'}`
+  return `${accountId}.dkr.ecr.${region}.${sdkPartition(region).dnsSuffix}`
 }
 
 /** The private registry a bare, lower-case host names, if its region and domain agree with the SDK's partitions. */
@@ -125,6 +126,19 @@ function parsePrivateHost(host: string): Registry | undefined {
 }
 
 /**
+ * The registry a host names, with an optional scheme and path (`https://host/repo`): ECR Public, or
+ * a private registry whose region and domain agree with the SDK's partitions; else undefined.
+ * The rule for a host written in `registries` and for one in ECR's answer.
+ */
+export function registryOfHost(entry: string): Registry | undefined {
+  const host = hostOf(entry)
+  if (host === ECR_PUBLIC_HOST || host === ECR_PUBLIC_DUALSTACK_HOST) {
+    return { kind: 'public', region: ECR_PUBLIC_REGION, partition: 'aws', host }
+  }
+  return parsePrivateHost(host)
+}
+
+/**
  * Parses one entry of the `registries` input.
  * @param defaultRegion the `aws-region` (or AWS_REGION) value, needed for account IDs only
  */
@@ -137,11 +151,10 @@ export function parseRegistry(entry: string, defaultRegion: string | undefined):
           `e.g. ${entry}.dkr.ecr.eu-west-1.amazonaws.com.`
       )
     }
-    const partition = partitionOf(defaultRegion)
     return {
       kind: 'private',
       region: defaultRegion,
-      partition: partition?.name ?? DEFAULT_PARTITION,
+      partition: sdkPartition(defaultRegion).name,
       fips: false,
       dualStack: false,
       accountId: entry,
@@ -155,14 +168,10 @@ export function parseRegistry(entry: string, defaultRegion: string | undefined):
     )
   }
 
-  const host = hostOf(entry)
-  if (host === ECR_PUBLIC_HOST || host === ECR_PUBLIC_DUALSTACK_HOST) {
-    return { kind: 'public', region: ECR_PUBLIC_REGION, partition: 'aws', host }
-  }
-  const registry = parsePrivateHost(host)
+  const registry = registryOfHost(entry)
   if (registry) return registry
 
-  throw new InputError(`registries: '${entry}' is not an ECR registry. Each entry must be ${ACCEPTED_FORMS}.`)
+  throw new InputError(`registries: '${logText(entry)}' is not an ECR registry. Each entry must be ${ACCEPTED_FORMS}.`)
 }
 
 export interface RegistrySelection {
@@ -182,11 +191,10 @@ export function selectRegistries({ entries, registryType, region }: RegistrySele
   if (entries.length > 0) {
     const registries = entries.map(entry => parseRegistry(entry, region))
     // `123456789012` and its full host are the same registry: log in once.
-    const seen = new Set<string>()
+    const seen = new Set<string | undefined>()
     return registries.filter(registry => {
-      const key = registry.host ?? ''
-      if (seen.has(key)) return false
-      seen.add(key)
+      if (seen.has(registry.host)) return false
+      seen.add(registry.host)
       return true
     })
   }
@@ -196,8 +204,7 @@ export function selectRegistries({ entries, registryType, region }: RegistrySele
         "to log in to your default registry, or list full registry hosts in 'registries'."
     )
   }
-  const partition = partitionOf(region)
-  return [{ kind: 'private', region, partition: partition?.name ?? DEFAULT_PARTITION, fips: false, dualStack: false }]
+  return [{ kind: 'private', region, partition: sdkPartition(region).name, fips: false, dualStack: false }]
 }
 
 /** Groups registries by the API call that serves them: (partition, region, private/public, endpoint variant). */

@@ -4,6 +4,7 @@
 // runner has neither.
 
 import { ActionError, errorShape, messageOf } from './errors.js'
+import { logText } from './log-text.js'
 import { type ProcessResult, runProcess } from './process.js'
 
 export type RegistryCli = 'docker' | 'podman'
@@ -11,7 +12,8 @@ export type RegistryCli = 'docker' | 'podman'
 /** Where the credentials go. Saved for the post step. */
 export interface LoginTarget {
   client: RegistryCli
-  /** docker: the config directory to use; unset means the user's (DOCKER_CONFIG or ~/.docker). */
+  /** docker: the config directory main logged in to; unset (state saved by an older main) means the
+   * user's, DOCKER_CONFIG or ~/.docker, as the post step finds it. */
   dockerConfig?: string
   /** podman: the auth file, always passed with --authfile. */
   authFile?: string
@@ -72,6 +74,6 @@ export async function runCli(
   } catch (error) {
     if (signal.aborted) throw error
     if (errorShape(error).code === 'ENOENT') throw new ActionError(noClientHelp(), { cause: error })
-    throw new ActionError(`${cli} ${args[0]} could not run: ${messageOf(error)}`, { cause: error })
+    throw new ActionError(`${cli} ${args[0]} could not run: ${logText(messageOf(error))}`, { cause: error })
   }
 }

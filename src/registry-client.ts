@@ -9,6 +9,7 @@ import { createJobDirectory, removeJobDirectory, seedDockerConfig, userDockerCon
 import { dockerLogin, dockerLogout } from './docker.js'
 import { ActionError, messageOf } from './errors.js'
 import type { DockerConfigMode } from './inputs.js'
+import { logText } from './log-text.js'
 import { defaultAuthFile, podmanLogin, podmanLogout } from './podman.js'
 import { type LoginTarget, noClientHelp } from './registry-cli.js'
 
@@ -27,21 +28,22 @@ export async function prepareLoginTarget(mode: DockerConfigMode, env: NodeJS.Pro
   const client = (await which('docker', false)) ? 'docker' : (await which('podman', false)) ? 'podman' : undefined
   if (!client) throw new ActionError(noClientHelp())
   if (mode === 'default') {
-    if (client === 'docker') return { client }
+    // Named, so that post logs out of this one even if a later step changes DOCKER_CONFIG.
+    if (client === 'docker') return { client, dockerConfig: userDockerConfigDir(env) }
     const authFile = defaultAuthFile(env)
-    core.info(`docker is not on PATH: logging in with podman into ${authFile}`)
+    core.info(`docker is not on PATH: logging in with podman into ${logText(authFile)}`)
     return { client, authFile }
   }
   const jobDir = createJobDirectory(env)
   if (client === 'docker') {
     seedDockerConfig(jobDir, userDockerConfigDir(env))
     core.exportVariable('DOCKER_CONFIG', jobDir)
-    core.info(`Logging in to a docker config for this job only: DOCKER_CONFIG=${jobDir}`)
+    core.info(`Logging in to a docker config for this job only: DOCKER_CONFIG=${logText(jobDir)}`)
     return { client, dockerConfig: jobDir, jobDir }
   }
   const authFile = join(jobDir, 'auth.json')
   core.exportVariable('REGISTRY_AUTH_FILE', authFile)
-  core.info(`docker is not on PATH: logging in with podman into an auth file for this job only: ${authFile}`)
+  core.info(`docker is not on PATH: logging in with podman into an auth file for this job only: ${logText(authFile)}`)
   return { client, authFile, jobDir }
 }
 
@@ -66,8 +68,8 @@ export function releaseLoginTarget(target: LoginTarget): void {
   if (!target.jobDir) return
   try {
     removeJobDirectory(target.jobDir)
-    core.info(`Removed the job's credentials directory ${target.jobDir}`)
+    core.info(`Removed the job's credentials directory ${logText(target.jobDir)}`)
   } catch (error) {
-    core.warning(`Could not remove ${target.jobDir}: ${messageOf(error)}`)
+    core.warning(`Could not remove ${logText(target.jobDir)}: ${logText(messageOf(error))}`)
   }
 }

@@ -7,6 +7,7 @@ import { getRetryAfterHint, isThrottlingError, isTransientError } from '@smithy/
 import { describeAwsError } from './aws-errors.js'
 import type { Deadline } from './deadline.js'
 import { ActionError, errorShape, type ErrorShape, messageOf, ThrottlingError, TransientError } from './errors.js'
+import { logText } from './log-text.js'
 import type { Agents } from './network.js'
 
 export interface RetryPolicy {
@@ -155,7 +156,7 @@ function seconds(ms: number): string {
 /** How the log quotes a failure: an AWS SDK error as AWS's code and message (or, for an answer that
  * is not from AWS, what came instead); anything else by its message. */
 function quote(error: unknown): string {
-  return errorShape(error).$metadata !== undefined ? describeAwsError(error) : messageOf(error)
+  return errorShape(error).$metadata !== undefined ? describeAwsError(error) : logText(messageOf(error))
 }
 
 const THROTTLING_HELP =

@@ -21,10 +21,9 @@ export function saveRegistriesToLogOut(hosts: readonly string[]): void {
 
 /** The hosts to log out of; empty when main saved nothing (it failed early, or logout is off). */
 export function registriesToLogOut(): string[] {
-  const saved = core.getState(REGISTRIES_TO_LOG_OUT)
-  if (!saved) return []
   try {
-    const hosts: unknown = JSON.parse(saved)
+    // Nothing saved is '', which is no JSON either.
+    const hosts: unknown = JSON.parse(core.getState(REGISTRIES_TO_LOG_OUT))
     return Array.isArray(hosts) ? hosts.filter((host): host is string => typeof host === 'string' && host !== '') : []
   } catch {
     return []
@@ -41,8 +40,10 @@ export function logoutTimeoutSeconds(): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_LOGOUT_TIMEOUT_SECONDS
 }
 
-// Which client logged in and where its credentials went (docker-config: job, podman). Absent for
-// plain docker into the user's config, the default, which is also what post assumes without it.
+// Which client logged in and where its credentials went: the docker config directory (the user's,
+// resolved when main ran, or the job's) or podman's auth file. Saved by every main step; an older
+// main saved it only for `docker-config: job` and podman, so without it post assumes docker into
+// the user's config as the job's environment names it.
 const LOGIN_TARGET = 'login-target'
 
 export function saveLoginTarget(target: LoginTarget): void {
@@ -50,10 +51,8 @@ export function saveLoginTarget(target: LoginTarget): void {
 }
 
 export function savedLoginTarget(): LoginTarget {
-  const saved = core.getState(LOGIN_TARGET)
-  if (!saved) return { client: 'docker' }
   try {
-    const value = JSON.parse(saved) as Partial<Record<keyof LoginTarget, unknown>>
+    const value = JSON.parse(core.getState(LOGIN_TARGET)) as Partial<Record<keyof LoginTarget, unknown>>
     const text = (field: unknown): string | undefined => (typeof field === 'string' && field ? field : undefined)
     return {
       client: value.client === 'podman' ? 'podman' : 'docker',

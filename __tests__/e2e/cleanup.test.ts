@@ -54,15 +54,50 @@ describe.each(DOCKER_PATHS)('cleaning up ($name)', ({ daemon }) => {
     expect(Object.keys(job.dockerConfigJson().auths ?? {})).not.toContain(HOSTS.euB)
   })
 
+  it('logs out of the docker config it logged in to, though a later step points DOCKER_CONFIG elsewhere', async () => {
+    const job = h.job({ ambient: true, daemon })
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA })
+    expect(main.exitCode, job.log).toBe(0)
+    expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.euA])
+
+    // As after a later step's `echo DOCKER_CONFIG=… >> $GITHUB_ENV`.
+    const [post] = await job.finish({ DOCKER_CONFIG: join(job.dir, 'elsewhere') })
+    expect(post.exitCode, job.log).toBe(0)
+    expect(post.log).toContain(`Logged out of ${HOSTS.euA}`)
+    expect(job.dockerConfigJson().auths).toEqual({})
+  })
+
+  it('warns, naming the host and the config, when the login is gone before post', async () => {
+    const job = h.job({ ambient: true, daemon })
+    const main = await job.uses(REPO_ROOT, { registries: [HOSTS.euA, HOSTS.euB].join(',') })
+    expect(main.exitCode, job.log).toBe(0)
+    const other = await job.runShell('another logout', `docker logout ${HOSTS.euA}`)
+    expect(other.exitCode, job.log).toBe(0)
+
+    const [post] = await job.finish()
+    expect(post.exitCode, job.log).toBe(0)
+    expect(post.log).toContain(
+      `Warning: Could not log out of ${HOSTS.euA}: docker has no login for it in the docker config ` +
+        `${job.dockerConfig}: another step logged out of it, or removed or replaced that config.`
+    )
+    expect(post.log).not.toContain(`Logged out of ${HOSTS.euA}`)
+    expect(post.log).toContain(`Logged out of ${HOSTS.euB}`)
+    expect(job.dockerConfigJson().auths).toEqual({})
+  })
+
   it('keeps the login after the job when logout is false', async () => {
     const job = h.job({ ambient: true, daemon })
     const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA, logout: 'false' })
     expect(main.exitCode, job.log).toBe(0)
-    expect(main.state).toEqual({})
+    // Where it logged in, and no registry to log out of.
+    expect(main.state).toEqual({
+      'login-target': JSON.stringify({ client: 'docker', dockerConfig: job.dockerConfig })
+    })
 
     const [post] = await job.finish()
     expect(post.exitCode).toBe(0)
     expect(post.log).not.toContain('Logged out')
+    expect(post.log).not.toContain('Warning')
     expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.euA])
   })
 

@@ -126,7 +126,9 @@ describe.each(NODE_24_RELEASES)('on $label', release => {
       expect(requests).toContain(`CONNECT ${HOSTS.euA}:443`)
       expect(requests.length).toBeGreaterThanOrEqual(4)
       await job.finish()
-      expect(job.log).toContain(`Using proxy http://${user}:***@127.0.0.1:${port(authUrl)} (from http-proxy)`)
+      // The whole user info is hidden, user name too.
+      expect(job.log).toContain(`Using proxy http://***@127.0.0.1:${port(authUrl)} (from http-proxy)`)
+      expect(job.log).not.toContain(user)
       expect(job.log).not.toContain(password)
       expect(job.masks).toContain(password)
     })

@@ -1201,11 +1201,14 @@ var aws_errors = __webpack_require__(8604);
 var aws_sdk = __webpack_require__(8739);
 // EXTERNAL MODULE: ../src/errors.ts
 var errors = __webpack_require__(8204);
+// EXTERNAL MODULE: ../src/log-text.ts
+var log_text = __webpack_require__(5513);
 // EXTERNAL MODULE: ../src/retry.ts
 var src_retry = __webpack_require__(2801);
 ;// CONCATENATED MODULE: ../src/aws-sts.ts
 // GitHub's OIDC token → STS AssumeRoleWithWebIdentity. The temporary credentials stay in this
 // process: they go to the ECR clients and are not exported to later steps.
+
 
 
 
@@ -1229,7 +1232,7 @@ function claimsText(claims) {
     if (!claims)
         return 'the token has no readable claims';
     const aud = Array.isArray(claims.aud) ? claims.aud.join(',') : claims.aud;
-    return `sub=${claims.sub ?? '(none)'}, aud=${aud ?? '(none)'}`;
+    return (0,log_text/* logText */.k)(`sub=${claims.sub ?? '(none)'}, aud=${aud ?? '(none)'}`);
 }
 /** Turns an STS refusal into a message that says what to fix. */
 function describeStsError(error, settings, claims) {
@@ -1243,7 +1246,7 @@ function describeStsError(error, settings, claims) {
         case 'InvalidIdentityToken':
             return (`STS did not accept GitHub's OIDC token for ${settings.roleArn} (${quoted}). The role's account ` +
                 `needs an IAM OIDC identity provider for https://token.actions.githubusercontent.com whose audience ` +
-                `is '${settings.audience}' (the audience input).`);
+                `is '${(0,log_text/* logText */.k)(settings.audience)}' (the audience input).`);
         case 'ExpiredTokenException':
             return `STS says GitHub's OIDC token has expired (${quoted}). Re-run the job.`;
         case 'ValidationError':
@@ -1286,7 +1289,7 @@ async function assumeRoleWithWebIdentity(settings, token, region, context) {
         expiration: issued.Expiration
     };
     (0,aws_sdk/* maskCredentials */.Bs)(credentials);
-    core/* info */.pq(`Assumed role as ${response.AssumedRoleUser?.Arn ?? settings.roleArn}`);
+    core/* info */.pq(`Assumed role as ${(0,log_text/* logText */.k)(response.AssumedRoleUser?.Arn ?? settings.roleArn)}`);
     return credentials;
 }
 
