@@ -93,7 +93,8 @@ describe('docker-credential-ecr-login-action', () => {
     ['store', '{"Username":"AWS","Secret":"s"}', 'no credentials server URL'],
     ['store', `{"ServerURL":"${HOST}","Secret":"s"}`, 'no credentials username'],
     ['store', 'not json', 'ecr-login-action: store expects JSON with ServerURL, Username and Secret'],
-    ['login', '', 'docker-credential-ecr-login-action: unknown action: login']
+    ['login', '', 'docker-credential-ecr-login-action: unknown action: login'],
+    ['x\n::error::y', '', 'docker-credential-ecr-login-action: unknown action: x\\n::error::y']
   ])('%s with %j: says %j on stdout, exit 1 (docker-credential-helpers’ words)', async (action, stdin, message) => {
     await startAgent()
     expect(await helper(action, stdin)).toEqual({ code: 1, stdout: `${message}\n`, stderr: '' })

@@ -140,6 +140,14 @@ describe('CredentialStore renewal', () => {
     expect(renew).toHaveBeenCalledTimes(1)
   })
 
+  it('says why on one line: a message from AWS cannot become a runner command in a later step’s log', async () => {
+    const { store, clock } = storeWith([{ logins: [], failures: ['refused\n::add-mask::x ##[error]y'] }])
+    store.hold({ host: HOST, username: 'AWS', password: 'pw-1', expiresAt: clock.now + HOUR })
+    await store.renewNow()
+    const { warning } = await store.answer({ action: 'get', serverURL: HOST })
+    expect(warning).toMatch(/retrying: refused\\n::add-mask::x ##\\\[error\]y$/)
+  })
+
   it('an expired password that cannot be renewed is an error naming the host, the time and why', async () => {
     const { store, clock } = storeWith([{ logins: [], failures: ['STS refused (AccessDenied)'] }])
     const expiresAt = clock.now + HOUR

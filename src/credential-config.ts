@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { HELPER_NAME } from './credential-protocol.js'
 import { ActionError } from './errors.js'
+import { logText } from './log-text.js'
 
 /** What the post step needs to undo the entries. Saved in state. */
 export interface HelperEntries {
@@ -29,7 +30,7 @@ function readConfig(file: string): Config {
     config = undefined
   }
   if (!isObject(config)) {
-    throw new ActionError(`${file} is not a JSON object: fix or remove it, then run the job again.`)
+    throw new ActionError(`${logText(file)} is not a JSON object: fix or remove it, then run the job again.`)
   }
   return config
 }

@@ -16,6 +16,7 @@ import {
   NOT_FOUND,
   readEndpoint
 } from './credential-protocol.js'
+import { logText } from './log-text.js'
 
 // docker-credential-helpers' own words for a request without a server or a user name.
 const MISSING_SERVER_URL = 'no credentials server URL'
@@ -86,7 +87,7 @@ async function store(dir: string, input: string, limits: AskLimits): Promise<Out
   if (!answer) {
     return {
       code: 1,
-      stdout: `${HELPER_NAME}: the job's credential agent is not running (it ends with the job): cannot store credentials for ${serverURL}`
+      stdout: `${HELPER_NAME}: the job's credential agent is not running (it ends with the job): cannot store credentials for ${logText(serverURL)}`
     }
   }
   return answer.ok ? { code: 0 } : failed(answer)
@@ -113,7 +114,7 @@ export async function runHelper(args: string[], io: HelperIo, limits: AskLimits 
   else if (action === 'list') {
     const answer = await ask(dir, { action }, limits).catch(() => undefined)
     outcome = { code: 0, stdout: JSON.stringify(answer?.servers ?? {}) }
-  } else outcome = { code: 1, stdout: `${HELPER_PROGRAM}: unknown action: ${action}` }
+  } else outcome = { code: 1, stdout: `${HELPER_PROGRAM}: unknown action: ${logText(action)}` }
   if (outcome.stderr) io.stderr(`${outcome.stderr}\n`)
   if (outcome.stdout !== undefined) io.stdout(`${outcome.stdout}\n`)
   return outcome.code

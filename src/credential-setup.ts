@@ -22,6 +22,7 @@ import {
 } from './credential-protocol.js'
 import type { AwsCredentials } from './aws-sdk.js'
 import { ActionError } from './errors.js'
+import { logText } from './log-text.js'
 import type { Inputs } from './inputs.js'
 import { dockerConfigFile } from './docker-config.js'
 import type { LoginTarget } from './registry-cli.js'
@@ -127,7 +128,7 @@ export function dropStaleHelperEntry(target: LoginTarget, host: string, env: Nod
   }
   if (removed.length > 0) {
     core.warning(
-      `Removed the credHelpers entry for ${host} from ${file}: a job with credential-helper: true left it when it ` +
+      `Removed the credHelpers entry for ${host} from ${logText(file)}: a job with credential-helper: true left it when it ` +
         `ended before its post step, and its helper is gone.`
     )
   }
@@ -182,7 +183,7 @@ function makeFolder(launch: AgentLaunch, random: string): { dir: string; address
     rmSync(dir, { recursive: true, force: true })
   }
   throw new ActionError(
-    `credential-helper: the agent's socket path under ${tmpdir()} is too long for a Unix socket: set TMPDIR to a shorter folder.`
+    `credential-helper: the agent's socket path under ${logText(tmpdir())} is too long for a Unix socket: set TMPDIR to a shorter folder.`
   )
 }
 
@@ -199,7 +200,7 @@ async function listening(endpoint: AgentEndpoint, child: ChildProcess): Promise<
   void exited(child).then(how => (ended = how))
   const until = Date.now() + READY_TIMEOUT_MS
   while (Date.now() < until) {
-    if (ended) throw new ActionError(`credential-helper: the credential agent ${ended} before it listened.`)
+    if (ended) throw new ActionError(`credential-helper: the credential agent ${logText(ended)} before it listened.`)
     try {
       if ((await askAgent(endpoint, { action: 'ping' }, { connectMs: 1000, answerMs: 2000 })).ok) return
     } catch (error) {

@@ -6,15 +6,18 @@ import { rmSync } from 'node:fs'
 import { removeHelperEntries } from './credential-config.js'
 import { AgentUnreachable, askAgent, HELPER_PROGRAM, readEndpoint } from './credential-protocol.js'
 import { messageOf } from './errors.js'
+import { logText } from './log-text.js'
 import type { CredentialAgentState } from './state.js'
 
 /** Puts back the config's entries, then stops the agent and removes its folder. */
 export async function stopCredentialAgent(state: CredentialAgentState): Promise<void> {
   try {
     const hosts = removeHelperEntries(state)
-    if (hosts.length > 0) core.info(`Removed ${HELPER_PROGRAM} from ${state.file} for ${hosts.join(', ')}`)
+    if (hosts.length > 0) core.info(`Removed ${HELPER_PROGRAM} from ${logText(state.file)} for ${hosts.join(', ')}`)
   } catch (error) {
-    core.warning(`Could not remove the credential helper's entries from ${state.file}: ${messageOf(error)}`)
+    core.warning(
+      `Could not remove the credential helper's entries from ${logText(state.file)}: ${logText(messageOf(error))}`
+    )
   }
   const endpoint = readEndpoint(state.dir)
   try {
@@ -22,11 +25,11 @@ export async function stopCredentialAgent(state: CredentialAgentState): Promise<
     await askAgent(endpoint, { action: 'stop' }, { connectMs: 2000, answerMs: 5000 })
     core.info('Stopped the credential agent: no process holds the ECR passwords any more.')
   } catch (error) {
+    const why = logText(messageOf(error))
     core.warning(
       error instanceof AgentUnreachable
-        ? `The credential agent had already ended (${messageOf(error)}); nothing holds the ECR passwords any more.`
-        : `The credential agent did not stop when asked (${messageOf(error)}); it ends by itself once the job's ` +
-            `runner process is gone.`
+        ? `The credential agent had already ended (${why}); nothing holds the ECR passwords any more.`
+        : `The credential agent did not stop when asked (${why}); it ends by itself once the job's runner process is gone.`
     )
   }
   rmSync(state.dir, { recursive: true, force: true })

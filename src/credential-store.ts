@@ -2,6 +2,7 @@
 // and when to renew. No I/O: the agent (credential-agent.ts) gives it the clock and the renewal.
 
 import { type AgentAnswer, type AgentRequest, HELPER_NAME, serverKey } from './credential-protocol.js'
+import { logText } from './log-text.js'
 
 /** A login as the agent holds it; `expiresAt` in ms since the epoch. */
 export interface HeldLogin {
@@ -111,7 +112,9 @@ export class CredentialStore {
       this.failure = undefined
       this.renewals++
     } else {
-      this.failure = { message: renewal.failures.join('; '), at: this.now(), count: (this.failure?.count ?? 0) + 1 }
+      // Shown in a later step's log, through docker: one line, no command.
+      const message = logText(renewal.failures.join('; '))
+      this.failure = { message, at: this.now(), count: (this.failure?.count ?? 0) + 1 }
     }
   }
 
@@ -121,6 +124,7 @@ export class CredentialStore {
 
   private async get(serverURL: string): Promise<AgentAnswer> {
     const key = serverKey(serverURL)
+    const shown = logText(key)
     let entry = this.entries.get(key)
     if (!entry) return { ok: false, notFound: true }
     if (this.expired(entry) && entry.renewable && this.renew) {
@@ -135,12 +139,12 @@ export class CredentialStore {
     if (this.expired(entry)) {
       return {
         ok: false,
-        error: `${HELPER_NAME}: the ECR password for ${key} expired at ${iso(entry.expiresAt!)} and could not be renewed${because}`
+        error: `${HELPER_NAME}: the ECR password for ${shown} expired at ${iso(entry.expiresAt!)} and could not be renewed${because}`
       }
     }
     const warning =
       this.failure && entry.renewable && entry.expiresAt !== undefined
-        ? `${HELPER_NAME}: could not renew the ECR password for ${key}, valid until ${iso(entry.expiresAt)}; ` +
+        ? `${HELPER_NAME}: could not renew the ECR password for ${shown}, valid until ${iso(entry.expiresAt)}; ` +
           `retrying${because}`
         : undefined
     return { ok: true, username: entry.username, secret: entry.secret, warning }
