@@ -104,10 +104,15 @@ describe('credentials from the default chain', () => {
   })
 
   it('names the credential chain when the deadline passes while it is still looking', async () => {
-    chain.provider = () => new Promise(() => undefined)
+    let looking = false
+    chain.provider = () => {
+      looking = true
+      return new Promise(() => undefined)
+    }
     const timeout = new AbortController()
     const { context, credentials } = resolve(inputs(), 2, timeout.signal)
     const settled = context.deadline.race(credentials).catch((caught: unknown) => caught)
+    await vi.waitFor(() => expect(looking).toBe(true))
     timeout.abort()
     expect(((await settled) as Error).message).toMatch(
       /^Timed out after 2 s \(timeout-seconds\) while waiting for the AWS SDK credential chain\./

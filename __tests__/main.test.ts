@@ -14,6 +14,8 @@ import type { InputName } from '../src/inputs.js'
 import { run } from '../src/main.js'
 import type * as CredentialSetup from '../src/credential-setup.js'
 import { startCredentialAgent } from '../src/credential-setup.js'
+import type * as Preconnect from '../src/preconnect.js'
+import { preconnect } from '../src/preconnect.js'
 import { MISSING_TOKEN_HELP } from '../src/github-oidc.js'
 import {
   ACCOUNT,
@@ -34,6 +36,12 @@ vi.mock('../src/process.js', () => import('./fixtures/process.js'))
 vi.mock('../src/credential-setup.js', async importOriginal => ({
   ...(await importOriginal<typeof CredentialSetup>()),
   startCredentialAgent: vi.fn()
+}))
+// The unit suite opens no connection: main's targets are computed for real, the opening is recorded.
+const preconnected = vi.hoisted(() => ({ close: vi.fn() }))
+vi.mock('../src/preconnect.js', async importOriginal => ({
+  ...(await importOriginal<typeof Preconnect>()),
+  preconnect: vi.fn(() => ({ underway: Promise.resolve(), close: preconnected.close }))
 }))
 
 const ecr = mockClient(ECRClient)
@@ -97,6 +105,8 @@ afterAll(() => docker.remove())
 beforeEach(() => {
   core.resetCore()
   exec.resetExec()
+  vi.mocked(preconnect).mockClear()
+  preconnected.close.mockClear()
   ecr.reset()
   ecrPublic.reset()
   sts.reset()
@@ -384,6 +394,22 @@ describe('run: logging in', () => {
     expect(dockerLogins()).toEqual([EU_A])
     for (const line of core.printed()) expect(line).not.toContain(jwt)
   })
+
+  it('opens the API connections it will use before its first call, and closes any left unused at the end', async () => {
+    vi.stubEnv('AWS_CONFIG_FILE', join(tmpdir(), 'ecr-login-no-such-config'))
+    stubInputs({ registries: [EU_A, US_A, EU_B].join(',') })
+    await run()
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(preconnect).toHaveBeenCalledOnce()
+    const [, targets, signal] = vi.mocked(preconnect).mock.calls[0]
+    expect(targets).toEqual([
+      { host: 'api.ecr.eu-west-1.amazonaws.com', port: 443 },
+      { host: 'api.ecr.us-east-1.amazonaws.com', port: 443 }
+    ])
+    expect(signal).toBeInstanceOf(AbortSignal)
+    expect(preconnected.close).toHaveBeenCalledOnce()
+    expect(vi.mocked(preconnect).mock.invocationCallOrder[0]).toBeLessThan(exec.runProcess.mock.invocationCallOrder[0])
+  })
 })
 
 describe('run: credential-helper', () => {
@@ -640,6 +666,9 @@ describe('run: failures', () => {
     // The queued login never began, not even later: it was not announced to the post step.
     expect(dockerLogins()).toEqual([EU_A])
     expect(JSON.parse(String(core.getState('registries')))).toEqual([EU_A])
+    // The connections opened ahead close with the deadline (preconnect listens to its signal), and at the end.
+    expect(vi.mocked(preconnect).mock.calls[0][2].aborted).toBe(true)
+    expect(preconnected.close).toHaveBeenCalled()
   })
 
   it.each(['SIGINT', 'SIGTERM'] as const)(

@@ -21,7 +21,7 @@ async function renewalCredentials(plan: RenewalPlan, context: CallContext): Prom
   if (plan.webIdentity) {
     const { settings, request } = plan.webIdentity
     // As in main: the STS client is loaded only for OIDC.
-    const { assumeRoleWithWebIdentity } = await import('./aws-sts.js')
+    const { assumeRoleWithWebIdentity } = await import(/* webpackChunkName: "aws" */ './aws-sts.js')
     const token = await requestIdToken(request, settings.audience, context)
     return assumeRoleWithWebIdentity(settings, token, plan.stsRegion, context)
   }

@@ -2,8 +2,7 @@
 // chain) → ECR tokens → one `docker login` at a time.
 
 import * as core from '@actions/core'
-import { credentialsFromDefaultChain } from './aws-credentials.js'
-import { fetchRegistryLogins, type RegistryLogin } from './aws-ecr.js'
+import type { RegistryLogin } from './aws-ecr.js'
 import type { AwsCredentials } from './aws-sdk.js'
 import { dropStaleHelperEntry, renewalPlan, startCredentialAgent } from './credential-setup.js'
 import { cancellation, Deadline } from './deadline.js'
@@ -13,8 +12,10 @@ import { type Inputs, readInputs } from './inputs.js'
 import { logText } from './log-text.js'
 import { createAgents, proxyEnvironment, redactProxyUrl } from './network.js'
 import { setLoginOutputs } from './outputs.js'
+import { preconnect, preconnectTargets } from './preconnect.js'
 import { processesSettled } from './process.js'
 import { groupRegistries } from './registries.js'
+import type { LoginTarget } from './registry-cli.js'
 import { prepareLoginTarget, registryClient } from './registry-client.js'
 import { type CallContext, retryPolicy, withRetry } from './retry.js'
 import { saveLoginTarget, saveLogoutTimeout, saveRegistriesToLogOut } from './state.js'
@@ -48,19 +49,54 @@ function failureMessage(failures: string[], loggedIn: RegistryLogin[]): string {
   return `${problems}\nLogged in to ${loggedIn.map(login => login.host).join(', ')}; the post step logs out of them.`
 }
 
+/** Runs `load` once, after `ready`; the same promise for every caller. */
+function once<T>(ready: Promise<void>, load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined
+  return () => (loading ??= ready.then(load))
+}
+
+/**
+ * The step's AWS SDK code, loaded once `ready` (the first connections are on their way). The three
+ * modules are one chunk of the bundle (webpackChunkName), read once, so that the SDK's shared code is
+ * loaded once; each runs only on the path that needs it.
+ */
+function awsModules(ready: Promise<void> = Promise.resolve()) {
+  return {
+    credentials: once(ready, () =>
+      import(/* webpackChunkName: "aws" */ './aws-credentials.js').then(({ credentialsFromDefaultChain }) => ({
+        credentialsFromDefaultChain
+      }))
+    ),
+    ecr: once(ready, () =>
+      import(/* webpackChunkName: "aws" */ './aws-ecr.js').then(({ fetchRegistryLogins }) => ({ fetchRegistryLogins }))
+    ),
+    sts: once(ready, () =>
+      import(/* webpackChunkName: "aws" */ './aws-sts.js').then(({ assumeRoleWithWebIdentity }) => ({
+        assumeRoleWithWebIdentity
+      }))
+    )
+  }
+}
+type AwsModules = ReturnType<typeof awsModules>
+
 /** GitHub's OIDC token exchanged with STS when role-to-assume is set, else the SDK's default chain. */
-export async function awsCredentials(inputs: Inputs, context: CallContext): Promise<AwsCredentials> {
+export async function awsCredentials(
+  inputs: Inputs,
+  context: CallContext,
+  aws: AwsModules = awsModules()
+): Promise<AwsCredentials> {
   const { webIdentity } = inputs
   const stsRegion = inputs.region ?? inputs.registries[0].region
-  if (!webIdentity) return credentialsFromDefaultChain(context, stsRegion)
+  // ECR's code loads while the credentials are looked for.
+  aws.ecr().catch(() => undefined)
+  if (!webIdentity) return (await aws.credentials()).credentialsFromDefaultChain(context, stsRegion)
   const request = oidcRequestFromEnv(process.env)
   core.info(`Assuming ${webIdentity.roleArn} with GitHub's OIDC token (audience ${logText(webIdentity.audience)})`)
-  // The STS client is loaded only for OIDC, and while the token request is in flight.
-  const stsModule = import('./aws-sts.js')
-  stsModule.catch(() => undefined)
-  const token = await requestIdToken(request, webIdentity.audience, context)
-  const { assumeRoleWithWebIdentity } = await stsModule
-  return assumeRoleWithWebIdentity(webIdentity, token, stsRegion, context)
+  // STS's code loads while the token request is in flight.
+  const tokenRequest = requestIdToken(request, webIdentity.audience, context)
+  aws.sts().catch(() => undefined)
+  const token = await tokenRequest
+  return (await aws.sts()).assumeRoleWithWebIdentity(webIdentity, token, stsRegion, context)
 }
 
 async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
@@ -74,7 +110,20 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
   saveLoginTarget(target)
 
   const context: CallContext = { agents: createAgents(proxy), deadline, retry: retryPolicy(inputs.retryMaxAttempts) }
-  const credentials = await awsCredentials(inputs, context)
+  // The connections the step will need open now, and the SDK loads while they do (issue 18).
+  const preconnected = preconnect(context.agents.https, preconnectTargets(inputs, process.env), deadline.signal)
+  try {
+    await logInWith(inputs, target, context, awsModules(preconnected.underway))
+  } finally {
+    preconnected.close()
+    context.agents.https.destroy()
+    context.agents.http.destroy()
+  }
+}
+
+async function logInWith(inputs: Inputs, target: LoginTarget, context: CallContext, aws: AwsModules): Promise<void> {
+  const { deadline } = context
+  const credentials = await awsCredentials(inputs, context, aws)
   // credential-helper: an agent holds the passwords; docker login hands them to it through our helper.
   const agent = inputs.credentialHelper
     ? startCredentialAgent(
@@ -82,7 +131,8 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
         renewalPlan(inputs, credentials, process.env, inputs.webIdentity && oidcRequestFromEnv(process.env))
       )
     : undefined
-  const client = registryClient(target, { ...process.env, ...proxyEnvironment(proxy) })
+  const client = registryClient(target, { ...process.env, ...proxyEnvironment(inputs.proxy) })
+  const { fetchRegistryLogins } = await aws.ecr()
 
   const docker = new SerialQueue()
   const toLogOut: string[] = []
@@ -123,9 +173,8 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
       }
     })
   )
+
   agent?.close()
-  context.agents.https.destroy()
-  context.agents.http.destroy()
 
   const order = inputs.registries.map(registry => registry.host)
   loggedIn.sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host))

@@ -9,6 +9,7 @@ describe.each(DOCKER_PATHS)('logging in ($name)', ({ daemon }) => {
   it('assumes the role with the OIDC token and logs in to the default registry, then logs out', async () => {
     const job = h.job({ oidc: true, daemon })
     const callsBefore = h.aws.calls.length
+    const connectionsBefore = h.aws.connections.length
     const requestsBefore = h.oidc.requests.length
 
     const main = await job.uses(REPO_ROOT, {
@@ -24,6 +25,12 @@ describe.each(DOCKER_PATHS)('logging in ($name)', ({ daemon }) => {
     expect(h.aws.since(callsBefore).map(call => [call.host, call.sni])).toEqual([
       ['sts.eu-west-1.amazonaws.com', 'sts.eu-west-1.amazonaws.com'],
       ['api.ecr.eu-west-1.amazonaws.com', 'api.ecr.eu-west-1.amazonaws.com']
+    ])
+    // One connection per API host, both open before the first call arrives (src/preconnect.ts): ECR's
+    // handshakes overlap the OIDC and STS calls, and the calls use them, opening no other.
+    expect(h.aws.connections.slice(connectionsBefore).sort((a, b) => a.sni.localeCompare(b.sni))).toEqual([
+      { sni: 'api.ecr.eu-west-1.amazonaws.com', callsBefore },
+      { sni: 'sts.eu-west-1.amazonaws.com', callsBefore }
     ])
     expect(main.outputs).toMatchObject({
       registry: HOSTS.default,
@@ -65,6 +72,7 @@ describe.each(DOCKER_PATHS)('logging in ($name)', ({ daemon }) => {
   it('logs in to hosts in two regions with one ECR call per region', async () => {
     const job = h.job({ ambient: true, daemon })
     const callsBefore = h.aws.calls.length
+    const connectionsBefore = h.aws.connections.length
     const registries = [HOSTS.euA, `https://${HOSTS.usA}/team/app`, HOSTS.usB, HOSTS.euB].join('\n')
 
     const main = await job.uses(REPO_ROOT, { registries })
@@ -75,6 +83,13 @@ describe.each(DOCKER_PATHS)('logging in ($name)', ({ daemon }) => {
       'ecr GetAuthorizationToken eu-west-1',
       'ecr GetAuthorizationToken us-east-1'
     ])
+    // One connection per region's ECR endpoint, opened ahead and used by its call.
+    expect(
+      h.aws.connections
+        .slice(connectionsBefore)
+        .map(connection => connection.sni)
+        .sort()
+    ).toEqual(['api.ecr.eu-west-1.amazonaws.com', 'api.ecr.us-east-1.amazonaws.com'])
     expect(main.outputs.registries).toBe([HOSTS.euA, HOSTS.usA, HOSTS.usB, HOSTS.euB].join(','))
     for (const host of [HOSTS.euA, HOSTS.usA, HOSTS.usB, HOSTS.euB]) {
       expect(main.outputs[`docker_password_${host.replace(/[.-]/g, '_')}`]).toBe(`${host.slice(0, 12)}-auth-token`)

@@ -1,17 +1,1 @@
-export const id = 530;
-export const ids = [530];
-export const modules = {
-
-/***/ 3530:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   fromEnv: () => (/* reexport safe */ _fromEnv__WEBPACK_IMPORTED_MODULE_0__.sF)
-/* harmony export */ });
-/* harmony import */ var _fromEnv__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8741);
-
-
-
-/***/ })
-
-};
+export const id=530;export const ids=[530];export const modules={3530:(o,s,t)=>{t.d(s,{fromEnv:()=>r.sF});var r=t(8741)}};

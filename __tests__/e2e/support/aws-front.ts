@@ -26,6 +26,12 @@ export interface AwsCall {
   sni?: string
 }
 
+/** A TLS connection the front accepted: the server name asked for, and how many calls had come before it. */
+export interface AwsConnection {
+  sni: string
+  callsBefore: number
+}
+
 /** Where the front listens with TLS: AWS's API names resolve to `address`. */
 export interface AwsFrontTls {
   address: string
@@ -91,6 +97,7 @@ export function awsErrorBody(service: AwsCall['service'], code: string, message:
 
 export class AwsFront {
   readonly calls: AwsCall[] = []
+  readonly connections: AwsConnection[] = []
   readonly stsAnswers: string[] = []
   readonly faults = new FaultPlan<AwsCall>()
   private servers: Server[] = []
@@ -156,6 +163,9 @@ export class AwsFront {
     this.url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`
     if (this.tls) {
       const secure = createTlsServer({ cert: readFileSync(this.tls.cert), key: readFileSync(this.tls.key) }, handle)
+      secure.on('secureConnection', socket =>
+        this.connections.push({ sni: String(socket.servername), callsBefore: this.calls.length })
+      )
       this.servers.push(secure)
       await new Promise<void>((resolve, reject) => {
         secure.once('error', reject)
