@@ -1,8 +1,9 @@
 // The credential agent (credential-helper: true): a process the main step starts, detached, that
 // holds the ECR passwords in memory only and answers docker's credential helper on a user-only
 // socket (a named pipe on Windows), renews the passwords before they expire, and ends with the
-// job: when the runner process it watches is gone, when its folder is removed, after a maximum
-// lifetime, or when the post step stops it. It reads everything from its stdin pipe: lines of
+// job: when the runner process it watches is gone, when its folder is removed, on a signal, after a
+// maximum lifetime, or when the post step stops it; as it ends it puts back the config entries that
+// name its helper. It reads everything from its stdin pipe: lines of
 // JSON, a start line, then one line per login as main gets them. Nothing secret is on its command
 // line or in its environment. It must start fast: the AWS SDK is loaded only for a renewal.
 
