@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import * as https from 'node:https'
-import { createServer, type AddressInfo } from 'node:net'
+import { type AddressInfo, createServer, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -241,6 +241,18 @@ describe('preconnect', () => {
       agent.destroy()
       await new Promise(resolve => late.close(resolve))
     }
+  })
+
+  it('does not hold the SDK back for a connection whose address never comes', async () => {
+    const agent = agentFor()
+    // A socket that never looks up, connects or fails.
+    agent.createConnection = () => new Socket()
+    const preconnected = preconnect(agent, [{ host: 'stuck.invalid', port: 443 }], new AbortController().signal)
+    const started = performance.now()
+    await preconnected.underway
+    expect(performance.now() - started).toBeLessThan(2000)
+    preconnected.close()
+    agent.destroy()
   })
 
   it('opens nothing, and leaves the agent as it is, with no targets or an aborted signal', () => {

@@ -14,6 +14,8 @@ import type { Inputs } from './inputs.js'
 import { groupRegistries, partitionOf } from './registries.js'
 
 const HTTPS_PORT = 443
+// Looking up a name takes a few ms; the SDK's loading waits for the lookups no longer than this.
+const UNDERWAY_MAX_MS = 200
 
 /** Where a connection goes: a host name and a port, as a request names them. */
 export interface Endpoint {
@@ -88,7 +90,10 @@ function endpointKey({ host, port }: Endpoint): string {
 }
 
 export interface Preconnection {
-  /** Settles once every connection has its address and is connecting (or has failed). */
+  /**
+   * Settles once every connection has its address and is connecting (or has failed), or after
+   * UNDERWAY_MAX_MS: a name that takes longer to look up holds nothing else back.
+   */
   underway: Promise<void>
   /** Closes every connection no request has taken yet. */
   close(): void
@@ -127,7 +132,10 @@ export function preconnect(agent: https.Agent, targets: readonly Endpoint[], sig
     socket.on('error', ignoreError)
     open.set(endpointKey({ host, port }), socket)
   }
-  const underway = Promise.all([...open.values()].map(started)).then(() => undefined)
+  const underway = Promise.race([
+    Promise.all([...open.values()].map(started)).then(() => undefined),
+    new Promise<void>(resolve => setTimeout(resolve, UNDERWAY_MAX_MS).unref())
+  ])
   agent.createConnection = (options, callback) => {
     const key = endpointKey({ host: options.host ?? '', port: Number(options.port) || HTTPS_PORT })
     const socket = open.get(key)
