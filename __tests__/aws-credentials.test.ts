@@ -45,6 +45,7 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     proxy: {},
     timeoutSeconds: 30,
     dockerConfig: 'default',
+    credentialHelper: false,
     ...overrides
   }
 }

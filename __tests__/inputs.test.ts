@@ -40,7 +40,8 @@ describe('readInputs: defaults', () => {
       proxy: { noProxy: undefined },
       retryMaxAttempts: 5,
       timeoutSeconds: 120,
-      dockerConfig: 'default'
+      dockerConfig: 'default',
+      credentialHelper: false
     })
     expect(core.warning).not.toHaveBeenCalled()
   })
@@ -116,6 +117,31 @@ describe('readInputs: booleans', () => {
     ['false', 'false', false]
   ])('logs out in the post step for logout=%j, skip-logout=%j: %s', (logout, skipLogout, expected) => {
     expect(read({ 'aws-region': 'eu-west-1', logout, 'skip-logout': skipLogout }).logout).toBe(expected)
+  })
+})
+
+describe('readInputs: credential-helper', () => {
+  it('is off by default, and on with true', () => {
+    expect(read({ 'aws-region': 'eu-west-1' }).credentialHelper).toBe(false)
+    expect(read({ 'aws-region': 'eu-west-1', 'credential-helper': 'true' }).credentialHelper).toBe(true)
+    expect(errorOf({ 'aws-region': 'eu-west-1', 'credential-helper': 'yes' }).message).toBe(
+      "credential-helper: 'yes' is not a boolean. Use true or false."
+    )
+  })
+
+  it.each([
+    [{ 'mask-password': 'false' }, false],
+    [{ logout: 'false' }, true],
+    [{ 'skip-logout': 'true' }, true]
+  ])('with %j: masks the password, and warns that the login ends with the job anyway', (given, warns) => {
+    expect(read({ 'aws-region': 'eu-west-1', 'credential-helper': 'true', ...given }).maskPassword).toBe(true)
+    if (warns) {
+      expect(core.warning).toHaveBeenCalledExactlyOnceWith(
+        'credential-helper is true: the login ends with the job whatever logout and skip-logout say.'
+      )
+    } else {
+      expect(core.warning).not.toHaveBeenCalled()
+    }
   })
 })
 

@@ -12,6 +12,8 @@ import { NO_CREDENTIALS_HELP } from '../src/aws-credentials.js'
 import { noClientHelp } from '../src/registry-cli.js'
 import type { InputName } from '../src/inputs.js'
 import { run } from '../src/main.js'
+import type * as CredentialSetup from '../src/credential-setup.js'
+import { startCredentialAgent } from '../src/credential-setup.js'
 import type * as Preconnect from '../src/preconnect.js'
 import { preconnect } from '../src/preconnect.js'
 import { MISSING_TOKEN_HELP } from '../src/github-oidc.js'
@@ -30,6 +32,11 @@ import { startTokenServer, tokenAnswer } from './fixtures/token-server.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 vi.mock('../src/process.js', () => import('./fixtures/process.js'))
+// credential-helper: the agent itself is tested in credential-setup.test.ts.
+vi.mock('../src/credential-setup.js', async importOriginal => ({
+  ...(await importOriginal<typeof CredentialSetup>()),
+  startCredentialAgent: vi.fn()
+}))
 // The unit suite opens no connection: main's targets are computed for real, the opening is recorded.
 const preconnected = vi.hoisted(() => ({ close: vi.fn() }))
 vi.mock('../src/preconnect.js', async importOriginal => ({
@@ -402,6 +409,50 @@ describe('run: logging in', () => {
     expect(signal).toBeInstanceOf(AbortSignal)
     expect(preconnected.close).toHaveBeenCalledOnce()
     expect(vi.mocked(preconnect).mock.invocationCallOrder[0]).toBeLessThan(exec.runProcess.mock.invocationCallOrder[0])
+  })
+})
+
+describe('run: credential-helper', () => {
+  it('starts the agent, hands it each login before its docker login, and sets no password output', async () => {
+    const agent = {
+      handOver: vi.fn((login: { host: string }) => {
+        core.timeline.push({ what: 'handOver', args: [login.host] })
+        return Promise.resolve()
+      }),
+      close: vi.fn(() => void core.timeline.push({ what: 'close', args: [] }))
+    }
+    vi.mocked(startCredentialAgent).mockReturnValue(agent)
+    stubInputs({ 'aws-region': 'eu-west-1', registries: `${ACCOUNT},${US_A}`, 'credential-helper': 'true' })
+    await run()
+    expect(core.setFailed).not.toHaveBeenCalled()
+    const [target, plan] = vi.mocked(startCredentialAgent).mock.calls[0]
+    expect(target).toMatchObject({ client: 'docker' })
+    expect(plan.groups.map(group => group.region)).toEqual(['eu-west-1', 'us-east-1'])
+    expect(plan.credentials).toMatchObject({ accessKeyId: ENV_CREDENTIALS.accessKeyId })
+    const order = core.timeline
+      .filter(event => ['handOver', 'close', 'exec:start'].includes(event.what))
+      .map(event => [event.what, ...event.args.slice(-1).map(String)].join(' '))
+    expect(order).toEqual([`handOver ${EU_A}`, `exec:start ${EU_A}`, `handOver ${US_A}`, `exec:start ${US_A}`, 'close'])
+    expect(core.outputs()).toEqual({
+      registries: `${EU_A},${US_A}`,
+      [`docker_username_${ACCOUNT}_dkr_ecr_eu_west_1_amazonaws_com`]: 'AWS',
+      [`docker_username_${ACCOUNT}_dkr_ecr_us_east_1_amazonaws_com`]: 'AWS',
+      'expires-at': EXPIRES.toISOString()
+    })
+    expect(core.printed().filter(line => line.includes('docker_password_* outputs are not set'))).toHaveLength(1)
+  })
+
+  it('a login the agent could not take is a failure of that host, and no docker login runs for it', async () => {
+    vi.mocked(startCredentialAgent).mockReturnValue({
+      handOver: vi.fn(() =>
+        Promise.reject(new Error('credential-helper: the credential agent ended (exit code 1) before it listened.'))
+      ),
+      close: vi.fn()
+    })
+    stubInputs({ 'aws-region': 'eu-west-1', registries: ACCOUNT, 'credential-helper': 'true' })
+    await run()
+    expect(failedWith()).toBe('credential-helper: the credential agent ended (exit code 1) before it listened.')
+    expect(dockerLogins()).toEqual([])
   })
 })
 

@@ -224,6 +224,20 @@ describe('createAgents', () => {
     }
   })
 
+  it('on a Node without Agent proxyEnv, tunnels through the proxy with agents of its own', () => {
+    const agents = createAgents({ url: 'http://proxy:3128' }, false)
+    const plain = createAgents({}, false)
+    try {
+      expect(agents.https.constructor).not.toBe(https.Agent)
+      expect(agents.http.constructor).not.toBe(http.Agent)
+      expect(optionsOf(agents.https).proxyEnv).toBeUndefined()
+      // Without a proxy, Node's own agents.
+      expect(plain.https.constructor).toBe(https.Agent)
+    } finally {
+      for (const agent of [agents.http, agents.https, plain.http, plain.https]) agent.destroy()
+    }
+  })
+
   it('bypasses nothing when there is no bypass list', () => {
     const agents = createAgents({ url: 'http://proxy:3128' }, true)
     try {

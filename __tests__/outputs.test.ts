@@ -91,3 +91,17 @@ describe('setLoginOutputs', () => {
     expect(core.printed()).toEqual([])
   })
 })
+
+describe('setLoginOutputs with credential-helper', () => {
+  it('sets no password output, says so once, and keeps the user names', () => {
+    setLoginOutputs([login(HOST_A), login(HOST_B)], false)
+    expect(core.outputs()).toEqual({
+      registries: `${HOST_A},${HOST_B}`,
+      docker_username_123456789012_dkr_ecr_eu_west_1_amazonaws_com: 'AWS',
+      docker_username_210987654321_dkr_ecr_fips_us_east_1_on_aws: 'AWS'
+    })
+    expect(core.info).toHaveBeenCalledExactlyOnceWith(
+      'credential-helper: the docker_password_* outputs are not set; the passwords stay in the agent.'
+    )
+  })
+})

@@ -6,9 +6,18 @@ import * as core from './fixtures/core.js'
 import * as exec from './fixtures/process.js'
 import { noClientHelp } from '../src/registry-cli.js'
 import { run } from '../src/post.js'
+import type * as CredentialStop from '../src/credential-stop.js'
+import { stopCredentialAgent } from '../src/credential-stop.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 vi.mock('../src/process.js', () => import('./fixtures/process.js'))
+vi.mock('../src/credential-stop.js', async importOriginal => ({
+  ...(await importOriginal<typeof CredentialStop>()),
+  stopCredentialAgent: vi.fn(() => {
+    core.timeline.push({ what: 'stopCredentialAgent', args: [] })
+    return Promise.resolve()
+  })
+}))
 
 const EU_A = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
 const US_A = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
@@ -28,8 +37,32 @@ function loggedInConfig(hosts = [EU_A, US_A, PUBLIC], dir = mkdtempSync(join(tmp
 beforeEach(() => {
   core.resetCore()
   exec.resetExec()
+  vi.mocked(stopCredentialAgent).mockClear()
   vi.stubEnv('HTTPS_PROXY', undefined)
   vi.stubEnv('DOCKER_CONFIG', loggedInConfig())
+})
+
+describe('post run with credential-helper', () => {
+  it('stops the agent (which puts the config back) and runs no logout: no password is in the config', async () => {
+    const state = { dir: '/t/ecr-login-agent-x', file: '/home/runner/.docker/config.json', previous: { [EU_A]: null } }
+    core.presetState('registries', JSON.stringify([EU_A]))
+    core.presetState('credential-agent', JSON.stringify(state))
+    await run()
+    expect(exec.runProcess).not.toHaveBeenCalled()
+    expect(stopCredentialAgent).toHaveBeenCalledExactlyOnceWith(state)
+  })
+
+  it('removes the job’s folder after stopping the agent with docker-config: job', async () => {
+    const jobDir = mkdtempSync(join(tmpdir(), 'ecr-login-'))
+    core.presetState('login-target', JSON.stringify({ client: 'docker', dockerConfig: jobDir, jobDir }))
+    core.presetState(
+      'credential-agent',
+      JSON.stringify({ dir: '/t/a', file: join(jobDir, 'config.json'), previous: {} })
+    )
+    await run()
+    expect(core.timeline.map(event => event.what).filter(what => what === 'stopCredentialAgent')).toHaveLength(1)
+    expect(existsSync(jobDir)).toBe(false)
+  })
 })
 
 describe('post run', () => {

@@ -6,6 +6,8 @@ import {
   registriesToLogOut,
   saveLoginTarget,
   savedLoginTarget,
+  saveCredentialAgent,
+  savedCredentialAgent,
   saveLogoutTimeout,
   saveRegistriesToLogOut
 } from '../src/state.js'
@@ -103,5 +105,28 @@ describe('the login target', () => {
     const target = savedLoginTarget()
     expect(target.client).toBe('docker')
     expect(target.jobDir).toBeUndefined()
+  })
+})
+
+describe('the credential agent', () => {
+  it('reads back what main saved, and nothing when main started none', () => {
+    expect(savedCredentialAgent()).toBeUndefined()
+    const state = {
+      dir: '/t/ecr-login-agent-x',
+      file: '/home/runner/.docker/config.json',
+      previous: { [HOST_A]: null }
+    }
+    saveCredentialAgent(state)
+    expect(savedCredentialAgent()).toEqual(state)
+  })
+
+  it.each(['{', '[]', '{"dir":1,"file":"/c"}', '{"dir":"/t"}'])('reads %j as no agent', saved => {
+    core.presetState('credential-agent', saved)
+    expect(savedCredentialAgent()).toBeUndefined()
+  })
+
+  it('reads entries that are not an object as none', () => {
+    core.presetState('credential-agent', '{"dir":"/t","file":"/c","previous":"x"}')
+    expect(savedCredentialAgent()).toEqual({ dir: '/t', file: '/c', previous: {} })
   })
 })

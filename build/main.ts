@@ -1,6 +1,19 @@
-// The main step's bundle entry (script/build.ts bundles it into dist/main).
+// The main step's bundle entry (script/build.ts bundles it into dist/main). The credential agent
+// (credential-helper: true) imports this bundle too, for renewLogins alone, when a renewal is due:
+// run() runs only when node was started with this file.
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { RenewalPlan } from '../src/credential-handover.js'
+import type { Renewal } from '../src/credential-store.js'
 import { run } from '../src/main.js'
-await run()
+
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) await run()
+
+/** The agent's renewal, from the one "aws" chunk, as main's own AWS code. */
+export async function renewLogins(plan: RenewalPlan): Promise<Renewal> {
+  const renewal = await import(/* webpackChunkName: "aws" */ '../src/credential-renewal.js')
+  return renewal.renewLogins(plan)
+}
 
 /**
  * Never called: webpack reads its import()s when it bundles. The AWS SDK's credential chain loads

@@ -47,7 +47,7 @@ type Ncc = (
   }
 ) => Promise<{ code: string; assets: Record<string, NccAsset>; stats: { compilation: Compilation } }>
 
-export const ENTRIES = ['main', 'post'] as const
+export const ENTRIES = ['main', 'post', 'agent', 'credential-helper'] as const
 
 /** Per entry, the source files (relative to the repository) each output file holds. */
 export type ModuleMap = Record<string, Record<string, string[]>>

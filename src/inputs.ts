@@ -23,7 +23,8 @@ export const INPUT_NAMES = [
   'http-proxy',
   'retry-max-attempts',
   'timeout-seconds',
-  'docker-config'
+  'docker-config',
+  'credential-helper'
 ] as const
 
 export type InputName = (typeof INPUT_NAMES)[number]
@@ -53,6 +54,8 @@ export interface Inputs {
   retryMaxAttempts: number
   timeoutSeconds: number
   dockerConfig: DockerConfigMode
+  /** credential-helper: a credential agent holds the passwords in memory; docker asks it through a helper. */
+  credentialHelper: boolean
 }
 
 type GetInput = (name: InputName) => string
@@ -195,15 +198,21 @@ export function readInputs(
   }
   const logout = parseBoolean('logout', getInput('logout'), true)
   const skipLogout = parseBoolean('skip-logout', getInput('skip-logout'), false)
+  const credentialHelper = parseBoolean('credential-helper', getInput('credential-helper'), false)
+  if (credentialHelper && (!logout || skipLogout)) {
+    core.warning('credential-helper is true: the login ends with the job whatever logout and skip-logout say.')
+  }
   return {
     webIdentity,
     region,
     registries: selectRegistries({ entries, registryType, region }),
-    maskPassword: parseBoolean('mask-password', getInput('mask-password'), true),
+    // No password output in that mode: nothing to leave unmasked.
+    maskPassword: parseBoolean('mask-password', getInput('mask-password'), true) || credentialHelper,
     logout: logout && !skipLogout,
     proxy: resolveProxy(httpProxy, env),
     retryMaxAttempts: parseInteger('retry-max-attempts', getInput('retry-max-attempts'), 5, 1, 20),
     timeoutSeconds: parseInteger('timeout-seconds', getInput('timeout-seconds'), 120, 1, 3600),
-    dockerConfig: readDockerConfigMode(getInput)
+    dockerConfig: readDockerConfigMode(getInput),
+    credentialHelper
   }
 }

@@ -4,6 +4,7 @@
 import * as core from '@actions/core'
 import type { RegistryLogin } from './aws-ecr.js'
 import type { AwsCredentials } from './aws-sdk.js'
+import { dropStaleHelperEntry, renewalPlan, startCredentialAgent } from './credential-setup.js'
 import { cancellation, Deadline } from './deadline.js'
 import { ActionError, messageOf } from './errors.js'
 import { oidcRequestFromEnv, requestIdToken } from './github-oidc.js'
@@ -122,8 +123,15 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
 
 async function logInWith(inputs: Inputs, target: LoginTarget, context: CallContext, aws: AwsModules): Promise<void> {
   const { deadline } = context
-  const client = registryClient(target, { ...process.env, ...proxyEnvironment(inputs.proxy) })
   const credentials = await awsCredentials(inputs, context, aws)
+  // credential-helper: an agent holds the passwords; docker login hands them to it through our helper.
+  const agent = inputs.credentialHelper
+    ? startCredentialAgent(
+        target,
+        renewalPlan(inputs, credentials, process.env, inputs.webIdentity && oidcRequestFromEnv(process.env))
+      )
+    : undefined
+  const client = registryClient(target, { ...process.env, ...proxyEnvironment(inputs.proxy) })
   const { fetchRegistryLogins } = await aws.ecr()
 
   const docker = new SerialQueue()
@@ -139,6 +147,8 @@ async function logInWith(inputs: Inputs, target: LoginTarget, context: CallConte
       saveRegistriesToLogOut(toLogOut)
       saveLogoutTimeout(inputs.timeoutSeconds)
     }
+    if (agent) await agent.handOver(login)
+    else dropStaleHelperEntry(target, login.host)
     await withRetry(
       `${target.client} login to ${login.host}`,
       signal => client.login(login.host, login.username, login.password, signal),
@@ -164,9 +174,11 @@ async function logInWith(inputs: Inputs, target: LoginTarget, context: CallConte
     })
   )
 
+  agent?.close()
+
   const order = inputs.registries.map(registry => registry.host)
   loggedIn.sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host))
-  setLoginOutputs(loggedIn)
+  setLoginOutputs(loggedIn, !agent)
   if (!inputs.maskPassword) {
     core.warning('mask-password is false: the docker password outputs are not masked in the log.')
   }

@@ -20,12 +20,16 @@ export function earliestExpiry(logins: readonly LoginOutput[]): Date | undefined
   return times.length > 0 ? new Date(Math.min(...times)) : undefined
 }
 
-export function setLoginOutputs(logins: readonly LoginOutput[]): void {
+/** @param passwords false with credential-helper: an output is written to the runner's files. */
+export function setLoginOutputs(logins: readonly LoginOutput[], passwords = true): void {
   if (logins.length === 1) core.setOutput('registry', logins[0].host)
   core.setOutput('registries', logins.map(login => login.host).join(','))
   for (const login of logins) {
     core.setOutput(credentialOutputName('username', login.host), login.username)
-    core.setOutput(credentialOutputName('password', login.host), login.password)
+    if (passwords) core.setOutput(credentialOutputName('password', login.host), login.password)
+  }
+  if (!passwords && logins.length > 0) {
+    core.info('credential-helper: the docker_password_* outputs are not set; the passwords stay in the agent.')
   }
   const expiry = earliestExpiry(logins)
   if (expiry) core.setOutput('expires-at', expiry.toISOString())

@@ -3,11 +3,12 @@
 // logout given up on is killed with the credential helper it started.
 
 import * as core from '@actions/core'
+import { stopCredentialAgent } from './credential-stop.js'
 import { errorShape, messageOf } from './errors.js'
 import { logText } from './log-text.js'
 import type { LoginTarget } from './registry-cli.js'
 import { registryClient, releaseLoginTarget } from './registry-client.js'
-import { logoutTimeoutSeconds, registriesToLogOut, savedLoginTarget } from './state.js'
+import { logoutTimeoutSeconds, registriesToLogOut, savedCredentialAgent, savedLoginTarget } from './state.js'
 
 // One logout takes well under a second; a credential helper waiting for a keyring never returns.
 const LOGOUT_TIMEOUT_SECONDS = 10
@@ -44,8 +45,11 @@ async function logOut(target: LoginTarget): Promise<void> {
 
 export async function run(): Promise<void> {
   const target = savedLoginTarget()
+  const agent = savedCredentialAgent()
   try {
-    await logOut(target)
+    // credential-helper: no password is in the config to log out of; its entries go, then the agent.
+    if (agent) await stopCredentialAgent(agent)
+    else await logOut(target)
   } finally {
     releaseLoginTarget(target)
   }

@@ -2,6 +2,7 @@
 // step writes them.
 
 import * as core from '@actions/core'
+import type { HelperEntries } from './credential-config.js'
 import type { LoginTarget } from './registry-cli.js'
 
 const REGISTRIES_TO_LOG_OUT = 'registries'
@@ -61,5 +62,30 @@ export function savedLoginTarget(): LoginTarget {
     }
   } catch {
     return { client: 'docker' }
+  }
+}
+
+/** credential-helper: true — the agent's folder, and the config entries to put back. */
+export interface CredentialAgentState extends HelperEntries {
+  dir: string
+}
+
+const CREDENTIAL_AGENT = 'credential-agent'
+
+export function saveCredentialAgent(state: CredentialAgentState): void {
+  core.saveState(CREDENTIAL_AGENT, JSON.stringify(state))
+}
+
+/** undefined when main started no agent. */
+export function savedCredentialAgent(): CredentialAgentState | undefined {
+  const saved = core.getState(CREDENTIAL_AGENT)
+  if (!saved) return undefined
+  try {
+    const value = JSON.parse(saved) as Partial<CredentialAgentState>
+    if (typeof value.dir !== 'string' || typeof value.file !== 'string') return undefined
+    const previous = typeof value.previous === 'object' && value.previous !== null ? value.previous : {}
+    return { dir: value.dir, file: value.file, previous }
+  } catch {
+    return undefined
   }
 }

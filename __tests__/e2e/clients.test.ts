@@ -4,58 +4,19 @@
 import { lstatSync, mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { containersEnv, ensureHelm, pathWith, PRIVATE_VAR_LIB } from './support/clients.js'
+import { ensureHelm, pathWith, podmanOnlyEnv, push, PUSH_CLIENTS } from './support/clients.js'
 import { HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
-import { writeOciImage } from './support/oci-layout.js'
 import type { Job, StepResult } from './support/runner.js'
 
 const h = useHarness()
-const helm: Record<string, string> = {}
 
 beforeAll(() => {
-  helm['helm 3'] = ensureHelm(3)
-  helm['helm 4'] = ensureHelm(4)
+  ensureHelm(3)
+  ensureHelm(4)
 })
 
 // A registry's answer to a push without valid credentials, as each client words it.
 const REFUSED = /unauthorized|authentication required|basic credential not found|no basic auth credentials|401/i
-
-let pushes = 0
-
-/** One push with `client` from a `run:` step of `job`, of a fresh image (or chart) it writes itself. */
-async function push(job: Job, client: string, host: string, env: Record<string, string | undefined> = {}) {
-  const name = `${client.replace(/[^a-z0-9]+/g, '')}-${++pushes}`
-  const image = writeOciImage(join(job.dir, 'images', name))
-  const destination = `docker://${host}/e2e/${name}:1`
-  const script = {
-    skopeo: `skopeo copy --quiet oci:${image.dir}:${image.tag} ${destination}`,
-    // Pulled by a relative path: podman names the image after it, and the suite's folder has capitals.
-    podman: `cd ${image.dir}/..; id=$(podman pull -q oci:${name}:${image.tag}); podman push -q "$id" ${destination}`,
-    buildah: `cd ${image.dir}/..; id=$(buildah pull -q oci:${name}:${image.tag}); buildah push -q "$id" ${destination}`,
-    // Through the suite's docker daemon, as on GitHub's runners (skopeo turns the image into an archive to load).
-    'docker (daemon)': [
-      `skopeo copy --quiet oci:${image.dir}:${image.tag} docker-archive:${image.dir}.tar:${host}/e2e/${name}:1`,
-      `docker load -q -i ${image.dir}.tar >/dev/null`,
-      `docker push -q ${host}/e2e/${name}:1`
-    ].join('\n'),
-    ...Object.fromEntries(
-      Object.entries(helm).map(([label, binary]) => [
-        label,
-        [
-          `mkdir -p ${job.dir}/charts/${name}`,
-          `printf 'apiVersion: v2\\nname: ${name}\\nversion: 0.1.0\\n' > ${job.dir}/charts/${name}/Chart.yaml`,
-          `${binary} package ${job.dir}/charts/${name} -d ${job.dir}/charts >/dev/null`,
-          `${binary} push ${job.dir}/charts/${name}-0.1.0.tgz oci://${host}/e2e`
-        ].join('\n')
-      ])
-    )
-  }[client]
-  if (!script) throw new Error(`no push for ${client}`)
-  return job.runShell(`push with ${client}`, `${PRIVATE_VAR_LIB}\n${script}`, {
-    ...containersEnv(join(job.dir, 'containers')),
-    ...env
-  })
-}
 
 function ok(step: StepResult, job: Job): void {
   expect(step.exitCode, `${step.name}:\n${step.log}\n\njob:\n${job.log}`).toBe(0)
@@ -67,29 +28,22 @@ function refused(step: StepResult): void {
 }
 
 describe('other clients push with the login in DOCKER_CONFIG', () => {
-  it.each(['docker (daemon)', 'skopeo', 'podman', 'buildah', 'helm 3', 'helm 4'])(
-    '%s pushes after main and is refused after post',
-    async client => {
-      const job = h.job({ ambient: true, daemon: client === 'docker (daemon)' })
-      const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA })
-      ok(main, job)
-      ok(await push(job, client, HOSTS.euA), job)
+  it.each(PUSH_CLIENTS)('%s pushes after main and is refused after post', async client => {
+    const job = h.job({ ambient: true, daemon: client === 'docker (daemon)' })
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euA })
+    ok(main, job)
+    ok(await push(job, client, HOSTS.euA), job)
 
-      const [post] = await job.finish()
-      ok(post, job)
-      refused(await push(job, client, HOSTS.euA))
-    }
-  )
+    const [post] = await job.finish()
+    ok(post, job)
+    refused(await push(job, client, HOSTS.euA))
+  })
 })
 
 describe('a runner with podman and no docker', () => {
   it('logs in with podman into the containers auth file; skopeo pushes; refused after post', async () => {
     const job = h.job({ ambient: true })
-    const env = {
-      ...containersEnv(join(job.dir, 'containers')),
-      // What the step needs (the harness's unshare, bash and mount; podman; skopeo for the push), and no docker.
-      PATH: pathWith(join(job.dir, 'bin'), ['unshare', 'bash', 'mount', 'podman', 'skopeo'])
-    }
+    const env = podmanOnlyEnv(job)
     const authFile = join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
     const main = await job.uses(REPO_ROOT, { registries: HOSTS.euB }, env)
     ok(main, job)
@@ -109,10 +63,7 @@ describe('a runner with podman and no docker', () => {
 
   it('with docker-config: job, logs in to an auth file of the job, exported as REGISTRY_AUTH_FILE', async () => {
     const job = h.job({ ambient: true })
-    const env = {
-      ...containersEnv(join(job.dir, 'containers')),
-      PATH: pathWith(join(job.dir, 'bin'), ['unshare', 'bash', 'mount', 'podman', 'skopeo'])
-    }
+    const env = podmanOnlyEnv(job)
     const main = await job.uses(REPO_ROOT, { registries: HOSTS.euB, 'docker-config': 'job' }, env)
     ok(main, job)
     const authFile = main.exportedEnv.REGISTRY_AUTH_FILE

