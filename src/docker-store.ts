@@ -1,10 +1,10 @@
-// Which credential store docker keeps a login in, and keeping ECR's logins out of one docker picks
-// by itself. When config.json names no store (credsStore, credHelpers) and holds no login (auths),
-// the docker CLI keeps a login in the OS's store if that store's helper is on PATH (docker/cli
-// config.go: `if !configFile.ContainsAuth() { … DetectDefaultStore … }`): wincred on Windows, which
-// holds at most 2,560 bytes and no ECR Public password; the keychain on macOS, which a self-hosted
-// runner may find locked; pass or secretservice on Linux; each shared by every job of the user.
-// One entry in `auths` is all that stops the detection: docker then keeps every login in the file.
+// docker's config.json: which credential store it keeps a login in, and recording one there as
+// `docker login` does. When config.json names no store (credsStore, credHelpers) and holds no login
+// (auths), the docker CLI would keep a login in the OS's store if that store's helper is on PATH
+// (docker/cli config.go: `if !configFile.ContainsAuth() { … DetectDefaultStore … }`): wincred on
+// Windows, which holds at most 2,560 bytes and no ECR Public password; the keychain on macOS, which
+// a self-hosted runner may find locked; pass or secretservice on Linux; each shared by every job of
+// the user. This action keeps its logins in the file then; once `auths` holds one, docker does too.
 
 import {
   chmodSync,
@@ -80,26 +80,26 @@ export function dockerPicksStore(config: DockerConfig): boolean {
 }
 
 /**
- * Before a login to `host`: when docker would pick a store by itself, gives config.json an empty
- * `auths` entry for `host`, which docker's login fills in. Written as docker writes it (the file
- * a link points to, replaced whole, its mode kept). True when it wrote.
+ * Records a login to `host` in config.json as `docker login` does: its credentials (`auth`, base64
+ * of user:password) in `auths`, or an empty entry there when a store holds them. Written as docker
+ * writes it: the file a link points to, replaced whole, its mode kept. A config.json docker cannot
+ * read either is the user's to fix: it is never overwritten.
  */
-export function keepLoginInFile(file: string, host: string): boolean {
+export function recordLogin(file: string, host: string, auth: string | undefined): void {
   const config = readDockerConfig(file)
-  // A config.json docker cannot read either is the user's to fix: never overwritten here.
-  if (!config || !dockerPicksStore(config)) return false
+  if (!config) throw new Error('it is not a JSON object, and docker cannot read it either: fix it or remove it')
   const auths = fieldName(config, 'auths')
-  const seeded = { ...config, [auths]: { ...(config[auths] as object | null | undefined), [host]: {} } }
+  const entry = auth === undefined ? {} : { auth }
+  const updated = { ...config, [auths]: { ...(config[auths] as object | null | undefined), [host]: entry } }
   const target = existsSync(file) ? realpathSync(file) : file
   const mode = existsSync(target) ? statSync(target).mode & 0o777 : 0o600
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 })
   const temp = `${target}.ecr-login-${process.pid}`
   try {
-    writeFileSync(temp, `${JSON.stringify(seeded, null, '\t')}\n`)
+    writeFileSync(temp, `${JSON.stringify(updated, null, '\t')}\n`, { mode: 0o600 })
     chmodSync(temp, mode)
     renameSync(temp, target)
   } finally {
     rmSync(temp, { force: true })
   }
-  return true
 }

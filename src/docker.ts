@@ -1,54 +1,23 @@
-// `docker login` and `docker logout`. The password goes to stdin only: never argv, never a log line.
-// Every run is under an abort signal: at the deadline, or when the run is cancelled, docker and
-// the credential helpers it started are killed (process.ts).
+// Keeping a login where docker keeps it, and `docker logout`. A login the registry has accepted
+// (registry-check.ts) is written as `docker login` writes it: into the credential store the
+// config names (its helper's `store`, the password on stdin only), else into config.json. docker
+// login itself would check the password with the registry again, over two new connections, after
+// the token has arrived (issue 18). Every run is under an abort signal: at the deadline, or when
+// the run is cancelled, docker and the credential helpers are killed (process.ts).
 
 import * as core from '@actions/core'
 import { dockerConfigFile, userDockerConfigDir } from './docker-config.js'
-import { dockerPicksStore, holdsLogin, keepLoginInFile, namedStore, readDockerConfig } from './docker-store.js'
-import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
+import { dockerPicksStore, holdsLogin, namedStore, readDockerConfig, recordLogin } from './docker-store.js'
+import { ActionError, errorShape, messageOf } from './errors.js'
 import { logText } from './log-text.js'
-import { REFUSED_OUTPUT, refusedLogin, runCli, TRANSIENT_OUTPUT } from './registry-cli.js'
+import { type ProcessResult, runProcess } from './process.js'
+import { runCli } from './registry-cli.js'
 
-// docker could not reach its daemon, or may not use its socket.
-const DAEMON_OUTPUT =
-  /cannot connect to the docker daemon|permission denied while trying to connect to the docker (daemon|api)|is the docker daemon running|error during connect/i
-
-// docker's credential store (credsStore, credHelpers, or config.json itself) failed.
-const STORE_OUTPUT =
-  /error (getting|saving|storing|retrieving) credentials|docker-credential-[\w.-]+|the stub received bad data/i
-
-export type LoginFailureKind = 'refused' | 'daemon' | 'credential-store' | 'transient' | 'failed'
-
-/** The errors docker logs for each endpoint it tried before its final message. */
-function endpointErrors(output: string): string[] {
-  return [...output.matchAll(/level=info msg="Error logging in to endpoint[^"]*".* error="((?:[^"\\]|\\.)*)"/g)].map(
-    match => logText(match[1].replace(/\\"/g, '"'))
-  )
-}
-
-/**
- * Why a login failed, by what the daemon, the credential store or the registry said. Local
- * failures come first: their messages may hold words such as "denied". Docker tries https and, for
- * registries it deems insecure, http; a refusal from any endpoint is the answer.
- */
-export function classifyLoginFailure(
-  stdout: string,
-  stderr: string,
-  exitCode: number
-): { message: string; kind: LoginFailureKind } {
-  const final = dockerMessage(stderr) || dockerMessage(stdout) || `exit code ${exitCode}`
-  if (DAEMON_OUTPUT.test(final)) return { message: final, kind: 'daemon' }
-  if (STORE_OUTPUT.test(final)) return { message: final, kind: 'credential-store' }
-  const refusal = [...endpointErrors(stderr), final].find(message => REFUSED_OUTPUT.test(message))
-  if (refusal) return { message: refusal, kind: 'refused' }
-  return { message: final, kind: TRANSIENT_OUTPUT.test(final) ? 'transient' : 'failed' }
-}
-
-// What docker adds to every successful login with a plain config.json: noise, not news.
+// What docker adds to its output that is noise, not news: its unencrypted-storage notice.
 const STORAGE_NOTICE =
   /^WARNING! Your (password will be|credentials are) stored unencrypted|^Configure a credential helper to remove this warning|^https:\/\/docs\.docker\.com\/\S*credential-store/
 
-/** Docker's own words, on one line for the log, without its unencrypted-storage notice and its per-endpoint info lines. */
+/** Docker's own words, on one line for the log, without its storage notice and its info lines. */
 export function dockerMessage(output: string): string {
   const lines = output
     .split('\n')
@@ -99,29 +68,36 @@ function credentialStoreHelp(host: string, message: string, env: NodeJS.ProcessE
   )
 }
 
-/**
- * Keeps the login to `host` in config.json when docker would otherwise put it in an OS store it
- * picks by itself (docker-store.ts), and says so (once: from then on the file holds a login).
- */
-function keepOutOfPickedStore(host: string, env: NodeJS.ProcessEnv): void {
-  const file = dockerConfigFile(env)
-  let wrote: boolean
+/** Hands the credentials to docker-credential-`store` as docker does: JSON on stdin, its error on stdout. */
+async function storeInHelper(
+  store: string,
+  host: string,
+  username: string,
+  password: string,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal
+): Promise<void> {
+  const helper = `docker-credential-${store}`
+  const input = Buffer.from(JSON.stringify({ ServerURL: host, Username: username, Secret: password }))
+  let result: ProcessResult
   try {
-    wrote = keepLoginInFile(file, host)
+    result = await runProcess(helper, ['store'], { input, env, signal })
   } catch (error) {
-    throw new ActionError(
-      `Could not write ${logText(file)}: ${logText(messageOf(error))}. Check that the runner's user may write it.`
-    )
+    if (signal.aborted) throw error
+    const message =
+      errorShape(error).code === 'ENOENT' ? `${helper}: executable file not found in PATH` : logText(messageOf(error))
+    throw new ActionError(`Storing the login to ${host} failed: ${message}. ${credentialStoreHelp(host, message, env)}`)
   }
-  if (wrote) {
-    core.info(
-      `The docker config ${logText(file)} names no credential store and holds no login: keeping ECR logins in it, where docker would ` +
-        `otherwise pick the OS's store by itself (Windows' cannot hold an ECR password).`
-    )
-  }
+  if (result.exitCode === 0) return
+  const said = dockerMessage(result.stdout) || dockerMessage(result.stderr) || `exit code ${result.exitCode}`
+  const message = `${helper}: ${said}`
+  throw new ActionError(`Storing the login to ${host} failed: ${message}. ${credentialStoreHelp(host, message, env)}`)
 }
 
-/** One `docker login` attempt. Throws TransientError when a retry may succeed. */
+/**
+ * Keeps a login the registry has accepted where docker keeps one: in the store config.json names
+ * for `host`, else in config.json itself, also where docker would pick the OS's store by itself.
+ */
 export async function dockerLogin(
   host: string,
   username: string,
@@ -129,38 +105,34 @@ export async function dockerLogin(
   env: NodeJS.ProcessEnv,
   signal: AbortSignal
 ): Promise<void> {
-  keepOutOfPickedStore(host, env)
-  const { exitCode, stdout, stderr } = await runCli(
-    'docker',
-    ['login', '--username', username, '--password-stdin', host],
-    {
-      env,
-      signal,
-      input: password
-    }
-  )
-  core.debug(`docker login ${host}: exit ${exitCode}; ${dockerMessage(stdout)} ${dockerMessage(stderr)}`.trim())
-  if (exitCode === 0) return
-  const { message, kind } = classifyLoginFailure(stdout, stderr, exitCode)
-  switch (kind) {
-    case 'transient': {
-      // A registry's 429 is throttling, even when docker's last word is about another endpoint it tried.
-      const throttled = [message, ...endpointErrors(stderr)].find(text => /\b429\b|too ?many ?requests/i.test(text))
-      if (throttled) throw new ThrottlingError(`docker login to ${host}: ${throttled}`)
-      throw new TransientError(`docker login to ${host}: ${message}`)
-    }
-    case 'refused':
-      throw refusedLogin('docker', host, message)
-    case 'daemon':
-      throw new ActionError(
-        `docker login to ${host} failed: docker cannot reach its daemon (${message}). Start the Docker daemon, ` +
-          `give the runner's user access to its socket (e.g. add it to the docker group), or point DOCKER_HOST ` +
-          `at a daemon that runs.`
-      )
-    case 'credential-store':
-      throw new ActionError(`docker login to ${host} failed: ${message}. ${credentialStoreHelp(host, message, env)}`)
-    default:
-      throw new ActionError(`docker login to ${host} failed: ${message}`)
+  const file = dockerConfigFile(env)
+  let config: ReturnType<typeof readDockerConfig>
+  try {
+    config = readDockerConfig(file)
+  } catch (error) {
+    throw new ActionError(
+      `Could not read ${logText(file)}: ${logText(messageOf(error))}. Check that the runner's user may read it.`
+    )
+  }
+  if (!config) {
+    throw new ActionError(`${logText(file)} is not a JSON object, and docker cannot read it either: fix or remove it.`)
+  }
+  const store = namedStore(config, host)
+  if (store) await storeInHelper(store, host, username, password, env, signal)
+  else if (dockerPicksStore(config)) {
+    core.info(
+      `The docker config ${logText(file)} names no credential store and holds no login: keeping ECR logins in it, where docker would ` +
+        `otherwise pick the OS's store by itself (Windows' cannot hold an ECR password).`
+    )
+  }
+  // Nothing is written once the step has given up.
+  signal.throwIfAborted()
+  try {
+    recordLogin(file, host, store ? undefined : Buffer.from(`${username}:${password}`).toString('base64'))
+  } catch (error) {
+    throw new ActionError(
+      `Could not write ${logText(file)}: ${logText(messageOf(error))}. Check that the runner's user may write it.`
+    )
   }
 }
 

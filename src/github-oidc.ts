@@ -2,11 +2,9 @@
 // request (not core.getIDToken) so that it shares the step's proxy, retries and deadline.
 
 import * as core from '@actions/core'
-import * as http from 'node:http'
-import * as https from 'node:https'
 import { ActionError, messageOf, ThrottlingError, TransientError } from './errors.js'
 import { logText } from './log-text.js'
-import { type Agents, describeTunnelRefusal, PROXY_REFUSED_HELP, REQUEST_TIMEOUT_MS } from './network.js'
+import { type Agents, httpGet, PROXY_REFUSED_HELP } from './network.js'
 import { type CallContext, retryAfterMs, withRetry } from './retry.js'
 
 export const MISSING_TOKEN_HELP =
@@ -28,30 +26,6 @@ export function oidcRequestFromEnv(env: NodeJS.ProcessEnv): OidcRequest {
   return { url, requestToken }
 }
 
-function get(
-  url: URL,
-  headers: Record<string, string>,
-  agents: Agents,
-  signal: AbortSignal
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  const transport = url.protocol === 'http:' ? http : https
-  const agent = url.protocol === 'http:' ? agents.http : agents.https
-  return new Promise((resolve, reject) => {
-    const request = transport.get(url, { headers, agent, signal, timeout: REQUEST_TIMEOUT_MS }, response => {
-      let body = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => (body += chunk))
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }))
-      response.on('error', reject)
-    })
-    request.on('timeout', () => request.destroy(new TransientError(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)))
-    request.on('error', error => {
-      const refused = describeTunnelRefusal(error.message)
-      reject(refused ? new ActionError(`GitHub's OIDC token request failed: ${refused}.`, { cause: error }) : error)
-    })
-  })
-}
-
 /**
  * One attempt at fetching the ID token for `audience`. Masks the token before returning it.
  * Throws ThrottlingError for a 429 (with its Retry-After), TransientError for a 5xx.
@@ -64,11 +38,12 @@ export async function fetchIdToken(
 ): Promise<string> {
   const target = new URL(url)
   target.searchParams.set('audience', audience)
-  const { status, headers, body } = await get(
+  const { status, headers, body } = await httpGet(
     target,
     { Authorization: `Bearer ${requestToken}`, Accept: 'application/json', 'User-Agent': 'ecr-login' },
     agents,
-    signal
+    signal,
+    "GitHub's OIDC token request"
   )
   if (status === 429) {
     throw new ThrottlingError('the token service answered HTTP 429', retryAfterMs({ statusCode: status, headers }))

@@ -1,5 +1,6 @@
 // The main step: inputs → AWS credentials (GitHub's OIDC token → STS, or the SDK's default
-// chain) → ECR tokens → one `docker login` at a time.
+// chain) → ECR tokens → each registry checks its login, all at once → the logins are kept, one
+// at a time.
 
 import * as core from '@actions/core'
 import type { RegistryLogin } from './aws-ecr.js'
@@ -16,11 +17,12 @@ import { preconnect, preconnectTargets } from './preconnect.js'
 import { processesSettled } from './process.js'
 import { groupRegistries } from './registries.js'
 import type { LoginTarget } from './registry-cli.js'
+import { checkLogin } from './registry-check.js'
 import { prepareLoginTarget, registryClient } from './registry-client.js'
 import { type CallContext, retryPolicy, withRetry } from './retry.js'
 import { saveLoginTarget, saveLogoutTimeout, saveRegistriesToLogOut } from './state.js'
 
-/** Runs tasks one at a time, in the order given: the docker CLI rewrites config.json without a lock. */
+/** Runs tasks one at a time, in the order given: config.json is rewritten whole, without a lock. */
 class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve()
 
@@ -111,7 +113,8 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
 
   const context: CallContext = { agents: createAgents(proxy), deadline, retry: retryPolicy(inputs.retryMaxAttempts) }
   // The connections the step will need open now, and the SDK loads while they do (issue 18).
-  const preconnected = preconnect(context.agents.https, preconnectTargets(inputs, process.env), deadline.signal)
+  const targets = preconnectTargets(inputs, process.env, target.client === 'docker')
+  const preconnected = preconnect(context.agents.https, targets, deadline.signal)
   try {
     await logInWith(inputs, target, context, awsModules(preconnected.underway))
   } finally {
@@ -140,25 +143,31 @@ async function logInWith(inputs: Inputs, target: LoginTarget, context: CallConte
   const failures: string[] = []
 
   const logInOnce = async (login: RegistryLogin): Promise<void> => {
-    // A login queued behind a slow one must not start once the step has given up.
-    deadline.signal.throwIfAborted()
-    if (inputs.logout) {
-      toLogOut.push(login.host)
-      saveRegistriesToLogOut(toLogOut)
-      saveLogoutTimeout(inputs.timeoutSeconds)
+    // The registry checks the credentials before anything is kept, every registry at once.
+    if (!client.checksLogin) {
+      await withRetry(`Logging in to ${login.host}`, signal => checkLogin(login, context.agents, signal), context)
     }
-    if (agent) await agent.handOver(login)
-    else dropStaleHelperEntry(target, login.host)
-    await withRetry(
-      `${target.client} login to ${login.host}`,
-      signal => client.login(login.host, login.username, login.password, signal),
-      context
-    )
-    loggedIn.push(login)
-    core.info(`Logged in to ${login.host} as ${logText(login.username)}${expiryNote(login)}`)
+    await docker.run(async () => {
+      // A login queued behind a slow one must not start once the step has given up.
+      deadline.signal.throwIfAborted()
+      if (inputs.logout) {
+        toLogOut.push(login.host)
+        saveRegistriesToLogOut(toLogOut)
+        saveLogoutTimeout(inputs.timeoutSeconds)
+      }
+      if (agent) await agent.handOver(login)
+      else dropStaleHelperEntry(target, login.host)
+      await withRetry(
+        `${target.client} login to ${login.host}`,
+        signal => client.login(login.host, login.username, login.password, signal),
+        context
+      )
+      loggedIn.push(login)
+      core.info(`Logged in to ${login.host} as ${logText(login.username)}${expiryNote(login)}`)
+    })
   }
 
-  // The groups' API calls run at once; each group's logins join the one docker queue as its tokens arrive.
+  // The groups' API calls run at once; each login starts as its token arrives.
   await Promise.all(
     groupRegistries(inputs.registries).map(async group => {
       let logins: RegistryLogin[]
@@ -168,9 +177,9 @@ async function logInWith(inputs: Inputs, target: LoginTarget, context: CallConte
         failures.push(messageOf(error))
         return
       }
-      for (const login of logins) {
-        await docker.run(() => logInOnce(login)).catch((error: unknown) => failures.push(messageOf(error)))
-      }
+      await Promise.all(
+        logins.map(login => logInOnce(login).catch((error: unknown) => failures.push(messageOf(error))))
+      )
     })
   )
 

@@ -6,7 +6,7 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import * as core from '@actions/core'
-import { InputError } from './errors.js'
+import { ActionError, InputError, TransientError } from './errors.js'
 import { findControlCharacter, logText } from './log-text.js'
 import { agentHasProxyEnv, tunnellingAgents } from './proxy-agent.js'
 
@@ -203,4 +203,39 @@ export function describeTunnelRefusal(message: string): string | undefined {
       ? CHECK_PROXY_CREDENTIALS
       : `check that the proxy lets this runner reach ${target}, or list the host in NO_PROXY`
   return logText(`the proxy refused the tunnel to ${target} (HTTP ${status}): ${fix}`)
+}
+
+export interface HttpAnswer {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+/**
+ * One GET through the step's agents (and so its proxy), cut at REQUEST_TIMEOUT_MS as a stall worth
+ * another try. A proxy that refuses the tunnel becomes an ActionError that says so, for `what`.
+ */
+export function httpGet(
+  url: URL,
+  headers: Record<string, string>,
+  agents: Agents,
+  signal: AbortSignal,
+  what: string
+): Promise<HttpAnswer> {
+  const transport = url.protocol === 'http:' ? http : https
+  const agent = url.protocol === 'http:' ? agents.http : agents.https
+  return new Promise((resolve, reject) => {
+    const request = transport.get(url, { headers, agent, signal, timeout: REQUEST_TIMEOUT_MS }, response => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }))
+      response.on('error', reject)
+    })
+    request.on('timeout', () => request.destroy(new TransientError(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)))
+    request.on('error', error => {
+      const refused = describeTunnelRefusal(error.message)
+      reject(refused ? new ActionError(`${what} failed: ${refused}.`, { cause: error }) : error)
+    })
+  })
 }

@@ -11,7 +11,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import type { Inputs } from './inputs.js'
-import { groupRegistries, partitionOf } from './registries.js'
+import { groupRegistries, partitionOf, privateHost } from './registries.js'
 
 const HTTPS_PORT = 443
 // Looking up a name takes a few ms; the SDK's loading waits for the lookups no longer than this.
@@ -74,13 +74,29 @@ function apiHosts(inputs: Inputs): string[] {
 }
 
 /**
- * What the step will connect to over HTTPS, in the order it needs them: GitHub's token service,
- * STS, ECR. None through a proxy; no API host where an endpoint may be configured.
+ * The registries whose login the step checks itself (registry-check.ts), where their hosts are
+ * known before ECR answers: those written in `registries`, and with role-to-assume the role's
+ * account's default registry, which is whom ECR answers for.
  */
-export function preconnectTargets(inputs: Inputs, env: NodeJS.ProcessEnv): Endpoint[] {
+function registryHosts(inputs: Inputs): string[] {
+  const roleAccount = inputs.webIdentity && /^arn:[\w-]+:iam::(\d{12}):/.exec(inputs.webIdentity.roleArn)?.[1]
+  return inputs.registries.flatMap(registry => {
+    if (registry.host) return [registry.host]
+    const plain = registry.kind === 'private' && !registry.fips && !registry.dualStack
+    return plain && roleAccount ? [privateHost(roleAccount, registry.region)] : []
+  })
+}
+
+/**
+ * What the step will connect to over HTTPS, in the order it needs them: GitHub's token service,
+ * STS, ECR, then the registries when the step checks their logins itself (`checkedRegistries`).
+ * None through a proxy; no API host where an endpoint may be configured.
+ */
+export function preconnectTargets(inputs: Inputs, env: NodeJS.ProcessEnv, checkedRegistries: boolean): Endpoint[] {
   if (inputs.proxy.url) return []
   const api = endpointsMayBeConfigured(env) ? [] : apiHosts(inputs)
-  const targets = [...tokenService(inputs, env), ...api.map(host => ({ host, port: HTTPS_PORT }))]
+  const registries = checkedRegistries ? registryHosts(inputs) : []
+  const targets = [...tokenService(inputs, env), ...[...api, ...registries].map(host => ({ host, port: HTTPS_PORT }))]
   const keys = targets.map(endpointKey)
   return targets.filter((target, index) => keys.indexOf(endpointKey(target)) === index)
 }

@@ -1,6 +1,6 @@
-// Which CLI logs in and where the credentials go: docker into a docker config (the user's, or a
-// job-private copy with `docker-config: job`), or, on a runner with podman and no docker, podman
-// into a containers auth file. main prepares the target; post reopens it from state.
+// Which client the login is for and where the credentials go: docker's config (the user's, or a
+// job-private copy with `docker-config: job`), or, on a runner with podman and no docker, podman's
+// containers auth file, through `podman login`. main prepares the target; post reopens it from state.
 
 import * as core from '@actions/core'
 import { which } from '@actions/io'
@@ -15,6 +15,9 @@ import { type LoginTarget, noClientHelp } from './registry-cli.js'
 
 /** Each call runs under `signal`: when it aborts, the client and what it started are killed. */
 export interface RegistryClient {
+  /** Whether `login` checks the credentials with the registry itself (podman login); for docker, the step does. */
+  checksLogin: boolean
+  /** Keeps the login; with docker, one the registry has accepted already. */
   login(host: string, username: string, password: string, signal: AbortSignal): Promise<void>
   /** Returns the client's message when the logout failed. */
   logout(host: string, signal: AbortSignal): Promise<string | undefined>
@@ -52,12 +55,14 @@ export function registryClient(target: LoginTarget, env: NodeJS.ProcessEnv): Reg
   if (target.client === 'podman' && target.authFile) {
     const authFile = target.authFile
     return {
+      checksLogin: true,
       login: (host, username, password, signal) => podmanLogin(host, username, password, authFile, env, signal),
       logout: (host, signal) => podmanLogout(host, authFile, env, signal)
     }
   }
   const dockerEnv = target.dockerConfig ? { ...env, DOCKER_CONFIG: target.dockerConfig } : env
   return {
+    checksLogin: false,
     login: (host, username, password, signal) => dockerLogin(host, username, password, dockerEnv, signal),
     logout: (host, signal) => dockerLogout(host, dockerEnv, signal)
   }
