@@ -30,7 +30,9 @@ function registrySays(body: string): string {
 function tokenService(answer: HttpAnswer, username: string): URL | undefined {
   const challenge = [answer.headers['www-authenticate'] ?? []].flat().find(value => /^\s*bearer\s/i.test(value))
   if (!challenge) return undefined
-  const params = new Map([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map(([, name, value]) => [name.toLowerCase(), value]))
+  const params = new Map(
+    [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map(([, name, value]) => [name.toLowerCase(), value])
+  )
   let realm: URL
   try {
     realm = new URL(params.get('realm') ?? '')
@@ -50,7 +52,8 @@ function tokenService(answer: HttpAnswer, username: string): URL | undefined {
 /** The error for an answer that is not a yes. */
 function notAccepted(host: string, answer: HttpAnswer, asked: string): Error {
   const { status, headers, body } = answer
-  if (status === 429) return new ThrottlingError(`${asked} answered HTTP 429`, retryAfterMs({ statusCode: status, headers }))
+  if (status === 429)
+    return new ThrottlingError(`${asked} answered HTTP 429`, retryAfterMs({ statusCode: status, headers }))
   if (status >= 500 || status === 408) return new TransientError(`${asked} answered HTTP ${status}`)
   if (status === 407) return new ActionError(`Logging in to ${host} failed: ${PROXY_REFUSED_HELP}.`)
   if (status === 401 || status === 403) {
