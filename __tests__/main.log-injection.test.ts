@@ -1,20 +1,23 @@
 // A property of the whole step, main then post (src/main.ts and src/post.ts run()), with the real
 // @actions/core writing to a captured stdout as on a runner (GITHUB_OUTPUT, GITHUB_STATE and
 // GITHUB_ENV are files, so outputs and state are file commands, not `::set-output`): whatever
-// the inputs and the answers of GitHub's token service, STS, ECR and docker hold (line breaks,
-// `::` commands, `%0A`, `\r`, `##[`, the runner's own command names), every line the step writes
-// that the runner would read as a command is one the action issues itself, and no secret is on any
-// line in any encoding. Only docker (src/process.ts) and the AWS clients are fakes; the token
-// service is a real HTTP server on 127.0.0.1.
+// the inputs and the answers of GitHub's token service, STS, ECR, the registry, docker's credential
+// store and docker hold (line breaks, `::` commands, `%0A`, `\r`, `##[`, the runner's own command
+// names), every line the step writes that the runner would read as a command is one the action
+// issues itself, and no secret is on any line in any encoding. Only the processes (src/process.ts),
+// the registry's login check (src/registry-check.ts, whose refusals here quote the registry raw)
+// and the AWS clients are fakes; the token service is a real HTTP server on 127.0.0.1.
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { mockClient } from 'aws-sdk-client-mock'
 import fc from 'fast-check'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import * as exec from './fixtures/process.js'
+import { answerChecks, refusal, resetChecks } from './fixtures/registry.js'
+import { TransientError } from '../src/errors.js'
 import { INPUT_NAMES, type InputName } from '../src/inputs.js'
 import { findControlCharacter } from '../src/log-text.js'
 import { run as runMain } from '../src/main.js'
@@ -24,6 +27,7 @@ import { foreignCommand, leakIn } from './fixtures/log-lines.js'
 import { startTokenServer, type TokenAnswer, tokenAnswer, type TokenServer } from './fixtures/token-server.js'
 
 vi.mock('../src/process.js', () => import('./fixtures/process.js'))
+vi.mock('../src/registry-check.js', () => import('./fixtures/registry.js'))
 
 const ecr = mockClient(ECRClient)
 const sts = mockClient(STSClient)
@@ -105,15 +109,21 @@ const scenario = fc.record({
       message: poisoned('User: arn:aws:sts::123456789012:assumed-role/ci/s is not authorized')
     })
   ),
-  login: fc.record({
-    exitCode: fc.constantFrom(0, 0, 1),
-    stdout: poisoned('Login Succeeded'),
-    stderr: fc.oneof(
-      poisoned('Error response from daemon: Get "https://x/v2/": unauthorized: authentication required'),
-      // Worth a retry: quoted in the info line that says so.
-      poisoned('Error response from daemon: Get "https://x/v2/": 503 Service Unavailable')
-    )
-  }),
+  // The registry's answer to the login check; its words quoted as it wrote them.
+  check: fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('accepted' as const) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('refused' as const), says: poisoned('UNAUTHORIZED') }) },
+    // Worth a retry: quoted in the info line that says so.
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('hiccup' as const), says: poisoned('HTTP 503') }) }
+  ),
+  // config.json names a credential store, whose helper keeps the login and answers in its own words.
+  store: fc.option(
+    fc.record({
+      exitCode: fc.constantFrom(0, 0, 1),
+      stdout: fc.oneof(poisoned(''), poisoned('error storing credentials - err: exit status 1, out: `locked`'))
+    }),
+    { nil: undefined }
+  ),
   logout: fc.record({
     exitCode: fc.constantFrom(0, 0, 1),
     stdout: fc.oneof(poisoned(`Removing login credentials for ${HOST}`), poisoned(`Not logged in to ${HOST}`)),
@@ -181,6 +191,7 @@ async function captured(step: () => Promise<void>): Promise<string[]> {
 
 function arrange(given: Scenario, dir: string): Record<string, string> {
   exec.resetExec()
+  resetChecks()
   ecr.reset()
   sts.reset()
   vi.unstubAllEnvs()
@@ -190,7 +201,12 @@ function arrange(given: Scenario, dir: string): Record<string, string> {
   }
   for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'RUNNER_DEBUG']) vi.stubEnv(name, undefined)
   vi.stubEnv('PATH', docker.dir)
-  vi.stubEnv('DOCKER_CONFIG', join(dir, given.dockerDir))
+  const dockerConfig = join(dir, given.dockerDir)
+  vi.stubEnv('DOCKER_CONFIG', dockerConfig)
+  if (given.store) {
+    mkdirSync(dockerConfig, { recursive: true })
+    writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'desktop' }))
+  }
   vi.stubEnv('RUNNER_TEMP', dir)
   for (const kind of ['OUTPUT', 'STATE', 'ENV', 'PATH']) {
     writeFileSync(join(dir, kind), '')
@@ -235,7 +251,12 @@ function arrange(given: Scenario, dir: string): Record<string, string> {
     const status = given.ecr.name === 'ServerException' ? 500 : 400
     ecr.on(GetAuthorizationTokenCommand).rejects(awsError(given.ecr.name, given.ecr.message, status))
   }
-  exec.answerDocker(args => (args[0] === 'login' ? given.login : given.logout))
+  const { check, store } = given
+  answerChecks(({ host }) => {
+    if (check.kind === 'refused') throw refusal(host, check.says)
+    if (check.kind === 'hiccup') throw new TransientError(`GET /v2/ answered ${check.says}`)
+  })
+  exec.answerDocker(args => (args[0] === 'store' ? { ...store, stderr: '' } : given.logout))
 
   const all: Record<string, string> = {
     'ECR password': secrets.ecrPassword,

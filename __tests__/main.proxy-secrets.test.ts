@@ -1,28 +1,37 @@
-// A property of the whole main step (src/main.ts run(), with a fake ECR and docker): whatever the
+// A property of the whole main step (src/main.ts run(), with a fake ECR, registry and docker): whatever the
 // proxy URL, parseable or not, its password (or a token given as the user name alone) is in no log
 // line, output, state or error, in any encoding.
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { mockClient } from 'aws-sdk-client-mock'
 import fc from 'fast-check'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import * as core from './fixtures/core.js'
 import * as exec from './fixtures/process.js'
+import { resetChecks } from './fixtures/registry.js'
 import { run } from '../src/main.js'
 import { ACCOUNT, ecrToken, stubEnvCredentials } from './fixtures/aws.js'
 import { leakIn } from './fixtures/log-lines.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 vi.mock('../src/process.js', () => import('./fixtures/process.js'))
+vi.mock('../src/registry-check.js', () => import('./fixtures/registry.js'))
 
 const ecr = mockClient(ECRClient)
 const HOST = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`
 
 let docker: ReturnType<typeof exec.makeDockerDir>
+// The docker config the logins are kept in.
+let dockerDir: string
 beforeAll(() => {
   docker = exec.makeDockerDir()
+  dockerDir = mkdtempSync(join(tmpdir(), 'ecr-login-proxy-secrets-'))
 })
 afterAll(() => {
   docker.remove()
+  rmSync(dockerDir, { recursive: true, force: true })
   vi.unstubAllEnvs()
 })
 
@@ -57,10 +66,12 @@ describe('main: a proxy password never leaks', () => {
       fc.asyncProperty(proxyUrl, fc.boolean(), async ({ url, password: secret }, viaInput) => {
         core.resetCore()
         exec.resetExec()
+        resetChecks()
         ecr.reset()
         vi.unstubAllEnvs()
         stubEnvCredentials()
         vi.stubEnv('PATH', docker.dir)
+        vi.stubEnv('DOCKER_CONFIG', dockerDir)
         vi.stubEnv('https_proxy', undefined)
         vi.stubEnv('HTTPS_PROXY', viaInput ? undefined : url)
         vi.stubEnv('http_proxy', undefined)
