@@ -127,7 +127,7 @@ async function logIn(inputs: Inputs, deadline: Deadline): Promise<void> {
 async function logInWith(inputs: Inputs, target: LoginTarget, context: CallContext, aws: AwsModules): Promise<void> {
   const { deadline } = context
   const credentials = await awsCredentials(inputs, context, aws)
-  // credential-helper: an agent holds the passwords; docker login hands them to it through our helper.
+  // credential-helper: an agent holds the passwords; each is kept through our helper's `store`.
   const agent = inputs.credentialHelper
     ? startCredentialAgent(
         target,
@@ -145,7 +145,7 @@ async function logInWith(inputs: Inputs, target: LoginTarget, context: CallConte
   const logInOnce = async (login: RegistryLogin): Promise<void> => {
     // The registry checks the credentials before anything is kept, every registry at once.
     if (!client.checksLogin) {
-      await withRetry(`Logging in to ${login.host}`, signal => checkLogin(login, context.agents, signal), context)
+      await withRetry(`the registry ${login.host}`, signal => checkLogin(login, context.agents, signal), context)
     }
     await docker.run(async () => {
       // A login queued behind a slow one must not start once the step has given up.
@@ -158,7 +158,7 @@ async function logInWith(inputs: Inputs, target: LoginTarget, context: CallConte
       if (agent) await agent.handOver(login)
       else dropStaleHelperEntry(target, login.host)
       await withRetry(
-        `${target.client} login to ${login.host}`,
+        client.checksLogin ? `${target.client} login to ${login.host}` : `storing the login to ${login.host}`,
         signal => client.login(login.host, login.username, login.password, signal),
         context
       )
@@ -204,7 +204,8 @@ export async function run(): Promise<void> {
   } catch (error) {
     core.setFailed(messageOf(error))
   } finally {
-    // The deadline or a cancel killed every docker run still going; none may write after we return.
+    // The deadline or a cancel killed every process still going (a store's helper, podman); none may
+    // write after we return. A check still in flight was aborted, and nothing is kept after one.
     await processesSettled()
     cancelled.dispose()
     // A socket or the credential chain may still hold the event loop: the step is over.
