@@ -31,8 +31,7 @@ describe('under load', () => {
       times(100, awsErrorBody('ecr', 'ThrottlingException', 'Rate exceeded'))
     )
     const registryThrottle = everyNth(5)
-    // The login request itself is throttled. (A throttled unauthenticated ping makes the docker CLI
-    // skip its credentials and report the registry's 401, which is rightly not retried.)
+    // The step's login check (GET /v2/ with the credentials) is throttled.
     registry.faults.add(
       request => request.path === '/v2/' && request.authorized && registryThrottle(),
       times(100, TOO_MANY)

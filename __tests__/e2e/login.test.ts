@@ -1,9 +1,27 @@
 // Logging in, as a workflow sees it: OIDC and ambient credentials, one or many registries, with
-// AWS reached at its own host names, and docker with and without a daemon.
-import { describe, expect, it } from 'vitest'
-import { DOCKER_PATHS, HOSTS, REPO_ROOT, useHarness } from './support/harness.js'
+// AWS reached at its own host names, and docker with and without a daemon. The step checks each
+// login with its registry itself (GET /v2/) and writes it as `docker login` would.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { push } from './support/clients.js'
+import {
+  DOCKER_PATHS,
+  expectCleanAfterPost,
+  HOSTS,
+  motoPassword,
+  REPO_ROOT,
+  useFaultyRegistry,
+  useHarness
+} from './support/harness.js'
 
 const h = useHarness()
+// HOSTS.faulty's front records the TLS connections and requests it gets, and answers as told.
+const registry = useFaultyRegistry(h)
+afterEach(() => {
+  h.aws.faults.clear()
+  registry.faults.clear()
+})
 
 describe.each(DOCKER_PATHS)('logging in ($name)', ({ daemon }) => {
   it('assumes the role with the OIDC token and logs in to the default registry, then logs out', async () => {
@@ -98,5 +116,99 @@ describe.each(DOCKER_PATHS)('logging in ($name)', ({ daemon }) => {
 
     await job.finish()
     expect(job.dockerConfigJson().auths).toEqual({})
+  })
+})
+
+describe.each(DOCKER_PATHS)('what the step writes ($name)', ({ daemon }) => {
+  it('is the auths entry docker login writes; docker pushes and pulls with it, and the CLI alone reads with it', async () => {
+    const job = h.job({ ambient: true, daemon })
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.euB })
+    expect(main.exitCode, job.log).toBe(0)
+
+    // The real docker CLI's login, same host and password, into a config of its own.
+    const dockers = join(job.dir, 'docker-login')
+    const login = await job.runCommand(
+      'docker login',
+      'docker',
+      ['login', '--username', 'AWS', '--password-stdin', HOSTS.euB],
+      { DOCKER_CONFIG: dockers },
+      motoPassword(HOSTS.euB)
+    )
+    expect(login.exitCode, login.log).toBe(0)
+    const theirs = JSON.parse(readFileSync(join(dockers, 'config.json'), 'utf8')) as { auths?: object }
+    expect(job.dockerConfigJson().auths).toEqual(theirs.auths)
+
+    // Later steps: a push and a pull through the daemon, and a read by the CLI alone.
+    const viaDaemon = { DOCKER_HOST: h.peers.dockerHost }
+    const pushed = await push(job, 'docker (daemon)', HOSTS.euB, viaDaemon)
+    expect(pushed.exitCode, pushed.log).toBe(0)
+    const pull = await job.runShell(
+      'pull',
+      `docker rmi -f ${pushed.image} >/dev/null; docker pull -q ${pushed.image}`,
+      viaDaemon
+    )
+    expect(pull.exitCode, pull.log).toBe(0)
+    const inspect = await job.runShell('inspect', `docker manifest inspect ${pushed.image}`, { DOCKER_HOST: undefined })
+    expect(inspect.exitCode, inspect.log).toBe(0)
+    await expectCleanAfterPost(job)
+  })
+})
+
+describe('the login check', () => {
+  const basic = `Basic ${Buffer.from(`AWS:${motoPassword(HOSTS.faulty)}`).toString('base64')}`
+
+  it('goes over the one connection opened ahead to a registry written in registries', async () => {
+    // ECR answers 1 s late: a connection the check opened itself would be made after that.
+    h.aws.faults.add(call => call.service === 'ecr', [{ kind: 'stall', ms: 1000 }])
+    const job = h.job({ ambient: true })
+    const [connectionsBefore, requestsBefore] = [registry.connections.length, registry.requests.length]
+
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.faulty })
+
+    expect(main.exitCode, job.log).toBe(0)
+    const connections = registry.connections.slice(connectionsBefore)
+    expect(connections.map(connection => connection.sni)).toEqual([HOSTS.faulty])
+    const requests = registry.requests.slice(requestsBefore)
+    expect(requests.map(r => [r.method, r.path, r.authorization, r.connection])).toEqual([
+      ['GET', '/v2/', basic, connectionsBefore]
+    ])
+    expect(requests[0].at - connections[0].at).toBeGreaterThanOrEqual(900)
+    await expectCleanAfterPost(job)
+  })
+
+  // As public.ecr.aws answers: a Bearer challenge naming its token service, which takes Basic credentials.
+  const CHALLENGE = `Bearer realm="https://${HOSTS.faulty}/token/",service="${HOSTS.faulty}",scope="aws"`
+  it.each([
+    { answer: 'a token', status: 200, body: '{"token":"e2e-registry-token"}', exitCode: 0 },
+    { answer: 'HTTP 401', status: 401, body: '{"errors":[{"code":"DENIED","message":"bad credentials"}]}', exitCode: 1 }
+  ])('with a token service (as ECR Public): asks it with Basic credentials; it answers $answer', async answer => {
+    registry.faults.add(
+      request => request.path === '/v2/',
+      [{ kind: 'status', status: 401, contentType: 'application/json', headers: { 'WWW-Authenticate': CHALLENGE } }]
+    )
+    const { status, body } = answer
+    registry.faults.add(
+      request => request.path.startsWith('/token/'),
+      [{ kind: 'status', status, body, contentType: 'application/json' }]
+    )
+    const job = h.job({ ambient: true })
+    const before = registry.requests.length
+
+    const main = await job.uses(REPO_ROOT, { registries: HOSTS.faulty })
+
+    expect(main.exitCode, job.log).toBe(answer.exitCode)
+    expect(registry.requests.slice(before).map(r => [r.path, r.authorization])).toEqual([
+      ['/v2/', basic],
+      [`/token/?service=${HOSTS.faulty}&scope=aws&account=AWS`, basic]
+    ])
+    if (answer.exitCode === 0) {
+      expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.faulty])
+    } else {
+      expect(main.log).toContain(
+        `Error: ${HOSTS.faulty} refused the login (its token service ${HOSTS.faulty} answered HTTP 401: DENIED: bad credentials).`
+      )
+      expect(job.dockerConfigJson().auths ?? {}).toEqual({})
+    }
+    await expectCleanAfterPost(job)
   })
 })

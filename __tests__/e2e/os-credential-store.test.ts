@@ -124,11 +124,11 @@ describe.each(DOCKER_PATHS)('a credential store the user named in config.json ($
         const main = await job.uses(REPO_ROOT, { registries: PUBLIC, ...inputs }, env)
 
         expect(main.exitCode, job.log).toBe(1)
-        // The user's choice is respected: docker asked their store to hold the login.
+        // The user's choice is respected: the step asked their store to hold the login, as docker does.
         expect(store.requests().map(request => request.command)).toContain('store')
-        expect(main.log).toContain(`Error: docker login to ${PUBLIC} failed: `)
-        expect(main.log).toContain(STORE_REFUSALS[refusal])
-        expect(main.log).toContain(`docker-credential-${name}`)
+        expect(main.log).toContain(
+          `Error: Storing the login to ${PUBLIC} failed: docker-credential-${name}: ${STORE_REFUSALS[refusal]}`
+        )
         expect(job.log).not.toContain(ECR_PUBLIC_PASSWORD)
         expect(job.dockerConfigJson()).toEqual({ credsStore: name })
 

@@ -1,5 +1,5 @@
-// A real forward proxy (tinyproxy): the OIDC, STS and ECR requests and docker's logins go
-// through it when configured (tunnels to AWS's own host names, or plain requests to a custom
+// A real forward proxy (tinyproxy): the OIDC, STS and ECR requests and the step's login checks
+// (GET /v2/ on each registry) go through it when configured (tunnels to AWS's own host names, or plain requests to a custom
 // endpoint), NO_PROXY hosts bypass it, and its password never reaches the log; on every Node 24
 // a runner ships, from the oldest (which has no Agent `proxyEnv`) to the newest.
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -40,7 +40,7 @@ describe.each(NODE_24_RELEASES)('on $label', release => {
 
   describe('through a forward proxy', () => {
     for (const source of ['http-proxy input', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) {
-      itProxied(`with ${source}, OIDC, STS, ECR and docker all go through the proxy`, async () => {
+      itProxied(`with ${source}, OIDC, STS, ECR and the login check all go through the proxy`, async () => {
         const proxyUrl = h.peers.proxy.url
         const env = source === 'http-proxy input' ? {} : { [source]: proxyUrl }
         const job = newJob({ oidc: true, env })
@@ -82,7 +82,7 @@ describe.each(NODE_24_RELEASES)('on $label', release => {
     })
 
     itProxied(
-      'with a docker daemon, the registry check is the daemon’s: it does not use the step’s proxy',
+      'with a docker daemon, the login check is the step’s: through its proxy; the daemon then pulls without it',
       async () => {
         const job = newJob({ oidc: true, daemon: true })
         let exitCode = -1
@@ -92,8 +92,15 @@ describe.each(NODE_24_RELEASES)('on $label', release => {
         })
         expect(exitCode, job.log).toBe(0)
         expect(requests).toContain('CONNECT api.ecr.eu-west-1.amazonaws.com:443')
-        expect(requests).not.toContain(`CONNECT ${HOSTS.euA}:443`)
+        expect(requests).toContain(`CONNECT ${HOSTS.euA}:443`)
         expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.euA])
+        // The daemon reaches the registry itself (it has no proxy) with the login written: the
+        // registry answers as to an authenticated client.
+        const pulled = await proxied(h.peers.proxy.logFile, async () => {
+          const pull = await job.runShell('pull', `docker pull -q ${HOSTS.euA}/e2e/absent:1 2>&1 || true`)
+          expect(pull.log).toMatch(/manifest unknown|no such manifest/i)
+        })
+        expect(pulled).toEqual([])
         await job.finish()
       }
     )

@@ -1,5 +1,7 @@
 // Faults injected in front of every peer (OIDC, STS, ECR, the registry): transient ones are
 // retried until the step succeeds; persistent ones and stalls fail in bounded time with a message.
+// The registry's faults meet the step's own login check (GET /v2/), with or without a daemon: no
+// docker process talks to the registry during the main step.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -46,19 +48,25 @@ const TOO_MANY: Fault = { kind: 'status', status: 429, body: 'Too Many Requests'
 const RESET: Fault = { kind: 'reset' }
 
 describe.each(DOCKER_PATHS)('transient faults are retried until the step succeeds ($name)', ({ daemon }) => {
-  // What the daemon says for each registry fault (the CLI alone falls back to http on loopback and
-  // says "connection refused" there; see FAULTY_FRONT_ADDRESS).
+  // What the step's log says of each registry fault it retried.
   it.each([
-    ['HTTP 503 and throttling', UNAVAILABLE, THROTTLED_STS, THROTTLED_ECR, UNAVAILABLE, 'failed with status: 503'],
+    [
+      'HTTP 503 and throttling',
+      UNAVAILABLE,
+      THROTTLED_STS,
+      THROTTLED_ECR,
+      UNAVAILABLE,
+      'failed (GET /v2/ answered HTTP 503); retrying'
+    ],
     [
       'HTTP 429',
       TOO_MANY,
       { ...TOO_MANY, body: 'Rate exceeded' },
       { ...TOO_MANY },
       TOO_MANY,
-      'failed with status: 429'
+      'is throttled (GET /v2/ answered HTTP 429)'
     ],
-    ['reset connections', RESET, RESET, RESET, RESET, '/v2/": EOF']
+    ['reset connections', RESET, RESET, RESET, RESET, `failed (${HOSTS.faulty}: socket hang up); retrying`]
   ])(
     '%s on the OIDC, STS, ECR and registry calls',
     async (_name, oidcFault, stsFault, ecrFault, registryFault, words) => {
@@ -69,6 +77,7 @@ describe.each(DOCKER_PATHS)('transient faults are retried until the step succeed
       const job = h.job({ oidc: true, daemon })
       const oidcBefore = h.oidc.requests.length
       const awsBefore = h.aws.calls.length
+      const registryBefore = registry.requests.length
 
       const main = await job.uses(REPO_ROOT, { ...OIDC_INPUTS, registries: HOSTS.faulty })
 
@@ -87,8 +96,10 @@ describe.each(DOCKER_PATHS)('transient faults are retried until the step succeed
       ])
       // One line per retry of other failures; one per call for throttling (retried until the deadline).
       expect(main.log.match(/retrying in \d+\.\d s \(attempt 2 of 5\)| is throttled \(/g)).toHaveLength(4)
-      if (daemon) expect(main.log).toContain(`Error response from daemon: `)
-      if (daemon) expect(main.log).toContain(words)
+      expect(main.log).toContain(`Logging in to ${HOSTS.faulty} ${words}`)
+      // The step's three checks, each with the credentials, and nothing else.
+      const checks = registry.requests.slice(registryBefore).map(r => `${r.method} ${r.path} ${r.authorized}`)
+      expect(checks).toEqual(['GET /v2/ true', 'GET /v2/ true', 'GET /v2/ true'])
       expect(main.log).toContain(`Logged in to ${HOSTS.faulty} as AWS`)
       expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.faulty])
       await expectCleanAfterPost(job)
@@ -180,18 +191,23 @@ describe.each(DOCKER_PATHS)('a registry that keeps failing or stalls ($name)', (
   it('a registry that keeps failing fails its host only; the other host is logged in, then out', async () => {
     registry.faults.add(request => request.path === '/v2/', times(20, UNAVAILABLE))
     const job = h.job({ ambient: true, daemon })
+    const before = registry.requests.length
     const main = await job.uses(REPO_ROOT, {
       registries: [HOSTS.euA, HOSTS.faulty].join(','),
       'retry-max-attempts': '2'
     })
     expect(main.exitCode).toBe(1)
-    expect(main.log).toContain(`Error: docker login to ${HOSTS.faulty} failed 2 time(s) with a transient error`)
+    expect(main.log).toContain(
+      `Error: Logging in to ${HOSTS.faulty} failed 2 time(s) with a transient error, the last: GET /v2/ answered HTTP 503.`
+    )
+    expect(registry.requests.length - before).toBe(2)
+    expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.euA])
     expect(main.log).toContain(`Logged in to ${HOSTS.euA}; the post step logs out of them.`)
     await expectCleanAfterPost(job)
   })
 
   // Both in one test, so that the suite waits for the end of one stall, not two.
-  it('a docker login stalled past the deadline, and one in a cancelled run (SIGINT, then SIGTERM), are killed: nothing is written after post, even once the stall ends', async () => {
+  it('a login check stalled past the deadline, and one in a cancelled run (SIGINT, then SIGTERM), are cut: nothing is written, even once the stall ends', async () => {
     const STALL_MS = 6_000
     registry.faults.add(
       request => request.path === '/v2/',
@@ -211,7 +227,7 @@ describe.each(DOCKER_PATHS)('a registry that keeps failing or stalls ($name)', (
     let cancelledPid: number | undefined
     const cancelled = h.job({ ambient: true, daemon, onStepStart: pid => (cancelledPid ??= pid) })
     const cancelledMain = cancelled.uses(REPO_ROOT, { registries: HOSTS.faulty })
-    // As the runner cancels: SIGINT while both logins wait for the registry, SIGTERM 1 s later.
+    // As the runner cancels: SIGINT while both checks wait for the registry, SIGTERM 1 s later.
     await vi.waitFor(() => expect(registry.requests.length - before).toBeGreaterThanOrEqual(2), {
       timeout: 10_000,
       interval: 50
@@ -228,20 +244,25 @@ describe.each(DOCKER_PATHS)('a registry that keeps failing or stalls ($name)', (
     const [deadline, cancel] = await Promise.all([timedOutMain, cancelledMain])
     expect(deadline.exitCode).toBe(1)
     expect(deadline.log).toContain(
-      `Error: Timed out after 2 s (timeout-seconds) while waiting for docker login to ${HOSTS.faulty}.`
+      `Error: Timed out after 2 s (timeout-seconds) while waiting for Logging in to ${HOSTS.faulty}.`
     )
     expect(deadline.durationMs).toBeLessThan(5_000)
-    expect(JSON.parse(deadline.state.registries ?? '[]')).toEqual([HOSTS.euA, HOSTS.faulty])
+    // A host is saved for post only once its check has passed: nothing of the stalled one was kept.
+    expect(JSON.parse(deadline.state.registries ?? '[]')).toEqual([HOSTS.euA])
+    expect(Object.keys(timedOut.dockerConfigJson().auths ?? {})).toEqual([HOSTS.euA])
+    expect(cancelled.dockerConfigJson().auths ?? {}).toEqual({})
     const cancelEnded = Date.now()
     await expectCleanAfterPost(timedOut)
     await expectCleanAfterPost(cancelled)
-    // Had a login lived on, it would write its credentials when the registry answers.
+    // Had a check lived on, the login would be written when the registry answers.
     await sleep(started + STALL_MS + 1_500 - Date.now())
     expect(timedOut.dockerConfigJson().auths ?? {}).toEqual({})
     expect(cancelled.dockerConfigJson().auths ?? {}).toEqual({})
+    // Each check was one request, cut, not retried past the deadline or the cancel.
+    expect(registry.requests.length - before).toBe(2)
     expect(cancel.exitCode).not.toBe(0)
     expect(cancel.log).toContain(
-      `Error: The run was cancelled (SIGINT) while waiting for docker login to ${HOSTS.faulty}.`
+      `Error: The run was cancelled (SIGINT) while waiting for Logging in to ${HOSTS.faulty}.`
     )
     expect(cancelEnded - signalled).toBeLessThan(3_000)
   })

@@ -48,7 +48,7 @@ describe('secrets', () => {
     expect([...job.masks]).not.toContain('AWS')
   })
 
-  it('never puts the password in a process argv: docker gets it on stdin', async () => {
+  it('never puts the password in a process argv: no process logs in, docker runs only to log out', async () => {
     const job = h.job({ ambient: true })
     const shim = commandShim(job.dir, 'docker')
     const main = await job.uses(
@@ -59,18 +59,15 @@ describe('secrets', () => {
       }
     )
     expect(main.exitCode, job.log).toBe(0)
+    // The step checked the passwords over its own connections and wrote them as docker would.
+    expect(shim.runs()).toEqual([])
+    expect(Object.keys(job.dockerConfigJson().auths ?? {}).sort()).toEqual([HOSTS.euA, HOSTS.euB].sort())
     await job.finish()
 
-    const calls = shim.runs()
-    expect(calls).toEqual([
-      { argv: ['login', '--username', 'AWS', '--password-stdin', HOSTS.euA], stdin: motoPassword(HOSTS.euA) },
-      { argv: ['login', '--username', 'AWS', '--password-stdin', HOSTS.euB], stdin: motoPassword(HOSTS.euB) },
+    expect(shim.runs()).toEqual([
       { argv: ['logout', HOSTS.euA], stdin: '' },
       { argv: ['logout', HOSTS.euB], stdin: '' }
     ])
-    for (const { argv } of calls) {
-      expect(argv.join(' ')).not.toMatch(/auth-token/)
-    }
   })
 })
 

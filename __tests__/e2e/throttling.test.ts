@@ -63,7 +63,7 @@ describe('throttling is retried until the deadline', () => {
     const stsThrottled = during(3000)
     h.aws.faults.add(call => call.service === 'sts' && stsThrottled(), times(PLENTY, THROTTLED_STS))
     const registryThrottled = during(3000)
-    // The login request itself (a throttled unauthenticated ping makes docker report a 401).
+    // The step's login check (GET /v2/ with the credentials).
     registry.faults.add(
       request => request.path === '/v2/' && request.authorized && registryThrottled(),
       times(PLENTY, TOO_MANY)
@@ -84,7 +84,7 @@ describe('throttling is retried until the deadline', () => {
     expect(throttled.map(line => line.split(' is throttled')[0])).toEqual([
       "GitHub's OIDC token request",
       'STS AssumeRoleWithWebIdentity in eu-west-1',
-      `docker login to ${HOSTS.faulty}`
+      `Logging in to ${HOSTS.faulty}`
     ])
     // The OIDC retry waited the 2 s the service asked for, not a backoff of a quarter second.
     const oidcWait = Number(

@@ -107,8 +107,16 @@ let pushes = 0
 /** The clients `push` knows, as a test names them. */
 export const PUSH_CLIENTS = ['docker (daemon)', 'skopeo', 'podman', 'buildah', 'helm 3', 'helm 4'] as const
 
-/** One push with `client` from a `run:` step of `job`, of a fresh image (or chart) it writes itself. */
-export async function push(job: Job, client: string, host: string, env: Env = {}): Promise<StepResult> {
+/**
+ * One push with `client` from a `run:` step of `job`, of a fresh image (or chart) it writes itself;
+ * `image` is what it pushed, e.g. for a pull.
+ */
+export async function push(
+  job: Job,
+  client: string,
+  host: string,
+  env: Env = {}
+): Promise<StepResult & { image: string }> {
   const name = `${client.replace(/[^a-z0-9]+/g, '')}-${++pushes}`
   const image = writeOciImage(join(job.dir, 'images', name))
   const destination = `docker://${host}/e2e/${name}:1`
@@ -133,8 +141,9 @@ export async function push(job: Job, client: string, host: string, env: Env = {}
         ].join('\n')
       }[client]
   if (!script) throw new Error(`no push for ${client}`)
-  return job.runShell(`push with ${client}`, `${PRIVATE_VAR_LIB}\n${script}`, {
+  const step = await job.runShell(`push with ${client}`, `${PRIVATE_VAR_LIB}\n${script}`, {
     ...containersEnv(join(job.dir, 'containers')),
     ...env
   })
+  return { ...step, image: `${host}/e2e/${name}:${helm ? '0.1.0' : '1'}` }
 }

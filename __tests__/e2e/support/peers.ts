@@ -24,7 +24,7 @@ export const HOSTS = {
   euB: '222222222222.dkr.ecr.eu-west-1.amazonaws.com',
   usA: '111111111111.dkr.ecr.us-east-1.amazonaws.com',
   usB: '333333333333.dkr.ecr.us-east-1.amazonaws.com',
-  /** Its registry expects another password than ECR hands out: docker login is rejected. */
+  /** Its registry expects another password than ECR hands out: the login is refused. */
   wrongPassword: '999999999999.dkr.ecr.eu-west-1.amazonaws.com',
   /** Its registry listens on FAULTY_BACKEND_PORT; a test's fault-injecting front takes [::1]:443. */
   faulty: '444444444444.dkr.ecr.eu-west-1.amazonaws.com'

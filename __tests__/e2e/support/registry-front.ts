@@ -1,19 +1,33 @@
 // A TLS front on port 443 of the address a registry's host resolves to, in front of its
-// Distribution registry: it counts docker's requests and injects faults (429, 503, reset, stall)
-// into the first N.
+// Distribution registry: it records the TLS connections and the requests made to it (the step's
+// login check, docker's pulls and pushes) and injects faults (429, 503, reset, stall, or any
+// answer, such as a token service's challenge) into the first N.
 
 import { readFileSync } from 'node:fs'
 import { createServer, request as httpsRequest, type Server } from 'node:https'
+import type { TLSSocket } from 'node:tls'
 import { applyFault, FaultPlan } from './faults.js'
 
 export interface RegistryRequest {
   method: string
   path: string
   authorized: boolean
+  /** The Authorization header as sent, if any. */
+  authorization?: string
+  /** The index in `connections` of the connection it came on. */
+  connection: number
+  at: number
+}
+
+/** A TLS connection the front accepted: the server name asked for, and when the handshake ended. */
+export interface RegistryConnection {
+  sni: string
+  at: number
 }
 
 export class RegistryFront {
   readonly requests: RegistryRequest[] = []
+  readonly connections: RegistryConnection[] = []
   readonly faults = new FaultPlan<RegistryRequest>()
   private server: Server | undefined
 
@@ -31,6 +45,7 @@ export class RegistryFront {
 
   async start(): Promise<void> {
     const ca = readFileSync(this.caFile)
+    const connectionOf = new WeakMap<object, number>()
     this.server = createServer(
       { cert: readFileSync(this.tls.cert), key: readFileSync(this.tls.key) },
       (request, response) => {
@@ -38,7 +53,10 @@ export class RegistryFront {
           const record = {
             method: request.method ?? 'GET',
             path: request.url ?? '/',
-            authorized: request.headers.authorization !== undefined
+            authorized: request.headers.authorization !== undefined,
+            authorization: request.headers.authorization,
+            connection: connectionOf.get(request.socket) ?? -1,
+            at: Date.now()
           }
           this.requests.push(record)
           const fault = this.faults.take(record)
@@ -66,6 +84,9 @@ export class RegistryFront {
         })()
       }
     )
+    this.server.on('secureConnection', (socket: TLSSocket) => {
+      connectionOf.set(socket, this.connections.push({ sni: String(socket.servername), at: Date.now() }) - 1)
+    })
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject)
       this.server!.listen(443, this.listenAddress, resolve)
