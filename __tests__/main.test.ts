@@ -387,7 +387,7 @@ describe('run: logging in', () => {
     expect(core.setFailed).not.toHaveBeenCalled()
     expect([...checkedHosts()].sort()).toEqual([EU_A, EU_A, EU_B])
     expect(core.info).toHaveBeenCalledWith(
-      `the registry ${EU_A} failed (GET /v2/ answered HTTP 503); retrying in 0.0 s (attempt 2 of 5)`
+      `The registry ${EU_A} failed (GET /v2/ answered HTTP 503); retrying in 0.0 s (attempt 2 of 5)`
     )
     expect(kept().sort()).toEqual([EU_A, EU_B].sort())
     // Kept only once the second check was accepted.

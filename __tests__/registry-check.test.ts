@@ -242,7 +242,8 @@ describe('checkLogin', () => {
     await new Promise(resolve => servers.splice(0)[0].close(resolve))
     const error = await failure(check(peer.host))
     expect(error).toBeInstanceOf(TransientError)
-    expect(error.message).toMatch(new RegExp(`^${peer.host}: .*ECONNREFUSED`))
+    expect(error.message).toMatch(/ECONNREFUSED/)
+    expect(error.message).not.toContain(peer.host.split(':')[1] + ':')
   })
 
   it('a certificate the runner does not trust is no hiccup: it says so and what to check', async () => {

@@ -89,7 +89,11 @@ async function storeInHelper(
     throw new ActionError(`Storing the login to ${host} failed: ${message}. ${credentialStoreHelp(host, message, env)}`)
   }
   if (result.exitCode === 0) return
-  const said = dockerMessage(result.stdout) || dockerMessage(result.stderr) || `exit code ${result.exitCode}`
+  // Its words without a closing full stop: the message goes on after them.
+  const said = (dockerMessage(result.stdout) || dockerMessage(result.stderr) || `exit code ${result.exitCode}`).replace(
+    /\.+$/,
+    ''
+  )
   const message = `${helper}: ${said}`
   throw new ActionError(`Storing the login to ${host} failed: ${message}. ${credentialStoreHelp(host, message, env)}`)
 }

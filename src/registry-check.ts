@@ -73,7 +73,7 @@ function notAccepted(host: string, answer: HttpAnswer, asked: string): Error {
 function unreachable(host: string, error: unknown): Error {
   if (error instanceof ActionError || error instanceof TransientError) return error
   const message = logText(messageOf(error))
-  if (isTransient(error)) return new TransientError(`${host}: ${message}`)
+  if (isTransient(error)) return new TransientError(message)
   return new ActionError(
     `Could not reach the registry ${host}: ${message}. Check that this runner can reach it (a firewall, a proxy ` +
       `in http-proxy or HTTPS_PROXY, or a VPC endpoint for ECR's registries).`,

@@ -173,6 +173,8 @@ export async function withRetry<T>(
   call: (signal: AbortSignal) => Promise<T>,
   { retry: policy, deadline, isTransient: transient = isTransient, random, clock = REAL_CLOCK }: RetryOptions
 ): Promise<T> {
+  // `what` as the subject of a sentence: "the registry …" starts one with a capital.
+  const subject = what.charAt(0).toUpperCase() + what.slice(1)
   let failures = 0
   let throttled = 0
   let throttledSince = 0
@@ -188,7 +190,7 @@ export async function withRetry<T>(
       const result = await deadline.track(waitingFor(), () => call(deadline.signal))
       if (throttled > 0) {
         core.info(
-          `${what} went through after ${throttled} throttled attempt(s) and ${seconds(clock.now() - throttledSince)} of waiting`
+          `${subject} went through after ${throttled} throttled attempt(s) and ${seconds(clock.now() - throttledSince)} of waiting`
         )
       }
       return result
@@ -199,7 +201,7 @@ export async function withRetry<T>(
         if (throttled++ === 0) {
           throttledSince = clock.now()
           core.info(
-            `${what} is throttled (${quote(error)}); retrying with backoff of up to ` +
+            `${subject} is throttled (${quote(error)}); retrying with backoff of up to ` +
               `${seconds(THROTTLING_MAX_DELAY_MS)} until it goes through or the step's deadline passes`
           )
         }
@@ -209,14 +211,14 @@ export async function withRetry<T>(
       } else {
         if (++failures >= policy.maxAttempts) {
           throw new ActionError(
-            `${what} failed ${failures} time(s) with a transient error, the last: ${quote(error)}. ` +
+            `${subject} failed ${failures} time(s) with a transient error, the last: ${quote(error)}. ` +
               `Try again later, or raise 'retry-max-attempts'.`,
             { cause: error }
           )
         }
         delay = backoffDelay(failures, policy, random)
         core.info(
-          `${what} failed (${quote(error)}); retrying in ${seconds(delay)} ` +
+          `${subject} failed (${quote(error)}); retrying in ${seconds(delay)} ` +
             `(attempt ${failures + 1} of ${policy.maxAttempts})`
         )
       }
