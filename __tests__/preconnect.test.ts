@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { apiHost, sdkPartitions } from './e2e/support/aws-hosts.js'
-import { type InputName, readInputs } from '../src/inputs.js'
+import { type InputName, type Inputs, readInputs } from '../src/inputs.js'
 import { preconnect, preconnectTargets } from '../src/preconnect.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
@@ -20,10 +20,16 @@ const TOKEN_URL = 'https://pipelines.actions.githubusercontent.com/abc/idtoken?a
 const LOOPBACK = '127.0.0.1'
 const NO_CONFIG = { AWS_CONFIG_FILE: join(tmpdir(), 'ecr-login-no-such-config') }
 
-function targets(inputs: Partial<Record<InputName, string>>, env: Record<string, string> = {}): string[] {
+/** What preconnectTargets names for `inputs`; the registries too with `checked` (the step checks their logins). */
+function targets(
+  inputs: Partial<Record<InputName, string>>,
+  env: Record<string, string> = {},
+  checked = false,
+  change: (read: Inputs) => Inputs = read => read
+): string[] {
   const environment = { ...NO_CONFIG, ACTIONS_ID_TOKEN_REQUEST_URL: TOKEN_URL, ...env }
-  const read = readInputs(name => inputs[name] ?? '', environment)
-  return preconnectTargets(read, environment).map(({ host, port }) => `${host}:${port}`)
+  const read = change(readInputs(name => inputs[name] ?? '', environment))
+  return preconnectTargets(read, environment, checked).map(({ host, port }) => `${host}:${port}`)
 }
 
 describe('preconnectTargets', () => {
@@ -128,13 +134,104 @@ describe('preconnectTargets', () => {
       const read = readInputs(name => inputs[name] ?? '', NO_CONFIG)
       const expected = [apiHost('sts', region, 'standard'), apiHost('ecr', region, 'standard')]
       expect(
-        preconnectTargets(read, NO_CONFIG).map(target => target.host),
+        preconnectTargets(read, NO_CONFIG, false).map(target => target.host),
         region
       ).toEqual(expected)
     }
     const publicInputs = readInputs(name => (name === 'registries' ? 'public.ecr.aws' : ''), NO_CONFIG)
-    expect(preconnectTargets(publicInputs, NO_CONFIG).map(target => target.host)).toEqual([
+    expect(preconnectTargets(publicInputs, NO_CONFIG, false).map(target => target.host)).toEqual([
       apiHost('ecr-public', 'us-east-1', 'standard')
+    ])
+  })
+})
+
+describe('preconnectTargets: the registries whose logins the step checks', () => {
+  const PRIVATE = '111111111111.dkr.ecr.eu-west-1.amazonaws.com'
+  const ROLE_REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com:443'
+
+  it('opens the registries written in `registries`, after the API hosts, only when it checks their logins', () => {
+    const inputs = { 'role-to-assume': ROLE, registries: `${PRIVATE},public.ecr.aws` }
+    const api = [
+      'pipelines.actions.githubusercontent.com:443',
+      'sts.eu-west-1.amazonaws.com:443',
+      'api.ecr.eu-west-1.amazonaws.com:443',
+      'api.ecr-public.us-east-1.amazonaws.com:443'
+    ]
+    expect(targets(inputs, {}, true)).toEqual([...api, `${PRIVATE}:443`, 'public.ecr.aws:443'])
+    expect(targets(inputs, {}, false)).toEqual(api)
+  })
+
+  it('opens a registry named by account ID, and one on a FIPS or dual-stack host, as written', () => {
+    const registries =
+      '222222222222,123456789012.dkr.ecr-fips.us-east-1.amazonaws.com,123456789012.dkr-ecr.eu-west-1.on.aws'
+    expect(targets({ registries, 'aws-region': 'eu-west-1' }, {}, true)).toEqual([
+      'api.ecr.eu-west-1.amazonaws.com:443',
+      '222222222222.dkr.ecr.eu-west-1.amazonaws.com:443',
+      '123456789012.dkr.ecr-fips.us-east-1.amazonaws.com:443',
+      '123456789012.dkr-ecr.eu-west-1.on.aws:443'
+    ])
+  })
+
+  it('opens the registry written in `registries` with an endpoint configured, where it opens no API host', () => {
+    expect(targets({ registries: PRIVATE }, { AWS_ENDPOINT_URL_ECR: 'https://vpce.example' }, true)).toEqual([
+      `${PRIVATE}:443`
+    ])
+  })
+
+  it('opens the default registry of the role’s account with role-to-assume, in its partition', () => {
+    expect(targets({ 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' }, {}, true)).toEqual([
+      'pipelines.actions.githubusercontent.com:443',
+      'sts.eu-west-1.amazonaws.com:443',
+      'api.ecr.eu-west-1.amazonaws.com:443',
+      ROLE_REGISTRY
+    ])
+    const china = { 'role-to-assume': 'arn:aws-cn:iam::210987654321:role/ci', 'aws-region': 'cn-north-1' }
+    expect(targets(china, {}, true).at(-1)).toBe('210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn:443')
+    expect(targets({ 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' }, {}, false)).not.toContain(ROLE_REGISTRY)
+  })
+
+  it('opens no default registry without role-to-assume: its account is known only when ECR answers', () => {
+    expect(targets({ 'aws-region': 'eu-west-1' }, {}, true)).toEqual(['api.ecr.eu-west-1.amazonaws.com:443'])
+  })
+
+  it.each([
+    ['FIPS', { fips: true, dualStack: false }],
+    ['dual-stack', { fips: false, dualStack: true }]
+  ])('opens no %s default registry: its host is not the plain one', (_label, variant) => {
+    const onVariant = (read: Inputs): Inputs => ({
+      ...read,
+      registries: read.registries.map(registry =>
+        registry.kind === 'private' ? { ...registry, ...variant } : registry
+      )
+    })
+    expect(targets({ 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' }, {}, true, onVariant)).toEqual([
+      'pipelines.actions.githubusercontent.com:443',
+      'sts.eu-west-1.amazonaws.com:443'
+    ])
+  })
+
+  it('opens no registry through a proxy', () => {
+    const inputs = { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1', 'http-proxy': 'http://proxy:3128' }
+    expect(targets(inputs, {}, true)).toEqual([])
+    expect(targets({ registries: PRIVATE }, { HTTPS_PROXY: 'http://proxy:3128' }, true)).toEqual([])
+  })
+
+  it('names each host once', () => {
+    const twice = (read: Inputs): Inputs => ({ ...read, registries: [...read.registries, ...read.registries] })
+    expect(targets({ 'role-to-assume': ROLE, registries: `${PRIVATE},public.ecr.aws` }, {}, true, twice)).toEqual([
+      'pipelines.actions.githubusercontent.com:443',
+      'sts.eu-west-1.amazonaws.com:443',
+      'api.ecr.eu-west-1.amazonaws.com:443',
+      'api.ecr-public.us-east-1.amazonaws.com:443',
+      `${PRIVATE}:443`,
+      'public.ecr.aws:443'
+    ])
+    // The token service on a registry's host (as a test double may be) is opened once too.
+    const env = { ACTIONS_ID_TOKEN_REQUEST_URL: `https://${PRIVATE}/token` }
+    expect(targets({ 'role-to-assume': ROLE, registries: PRIVATE }, env, true)).toEqual([
+      `${PRIVATE}:443`,
+      'sts.eu-west-1.amazonaws.com:443',
+      'api.ecr.eu-west-1.amazonaws.com:443'
     ])
   })
 })

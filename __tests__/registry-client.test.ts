@@ -91,17 +91,41 @@ describe('prepareLoginTarget', () => {
 })
 
 describe('registryClient', () => {
-  it('runs docker with the job’s DOCKER_CONFIG, whatever the environment says', async () => {
+  it('leaves checking the login to the step for docker, and to podman login for podman', () => {
+    expect(registryClient({ client: 'docker', dockerConfig: join(root, 'job') }, env).checksLogin).toBe(false)
+    expect(registryClient({ client: 'docker' }, env).checksLogin).toBe(false)
+    expect(registryClient({ client: 'podman', authFile: '/a/auth.json' }, env).checksLogin).toBe(true)
+  })
+
+  it('keeps docker’s login in the target’s config and logs out with it, whatever the environment says', async () => {
     const job = join(root, 'job')
-    const client = registryClient({ client: 'docker', dockerConfig: job }, { DOCKER_CONFIG: '/home/u/.docker' })
+    const client = registryClient({ client: 'docker', dockerConfig: job }, env)
     await client.login(HOST, 'AWS', 'pw', LIVE)
+    expect(JSON.parse(readFileSync(join(job, 'config.json'), 'utf8'))).toEqual({
+      auths: { [HOST]: { auth: Buffer.from('AWS:pw').toString('base64') } }
+    })
+    expect(existsSync(join(env.DOCKER_CONFIG, 'config.json'))).toBe(false)
+    // The registry has accepted the login already (registry-check.ts): docker login does not run.
+    expect(exec.runProcess).not.toHaveBeenCalled()
     await client.logout(HOST, LIVE)
-    const calls = exec.runProcess.mock.calls
-    expect(calls.map(([command, args]) => [command, args?.[0]])).toEqual([
-      ['docker', 'login'],
-      ['docker', 'logout']
-    ])
-    for (const [, , options] of calls) expect(options?.env?.DOCKER_CONFIG).toBe(job)
+    expect(exec.runProcess).toHaveBeenCalledExactlyOnceWith('docker', ['logout', HOST], {
+      input: undefined,
+      env: { ...env, DOCKER_CONFIG: job },
+      signal: LIVE
+    })
+  })
+
+  it('hands docker’s login to the store the target’s config names, with that config', async () => {
+    const job = join(root, 'job')
+    mkdirSync(job)
+    writeFileSync(join(job, 'config.json'), '{"credsStore":"pass"}')
+    await registryClient({ client: 'docker', dockerConfig: job }, env).login(HOST, 'AWS', 'pw', LIVE)
+    const [[command, args, options]] = exec.runProcess.mock.calls
+    expect([command, args, options?.env.DOCKER_CONFIG]).toEqual(['docker-credential-pass', ['store'], job])
+    expect(JSON.parse(readFileSync(join(job, 'config.json'), 'utf8'))).toEqual({
+      credsStore: 'pass',
+      auths: { [HOST]: {} }
+    })
   })
 
   it('runs podman with the target’s auth file', async () => {
