@@ -306,14 +306,15 @@ describe('dockerLogin: a credential store that fails', () => {
 })
 
 describe('dockerLogin: a config.json it may not change', () => {
-  it.each(['{"auths": ', '[]', 'null', '"text"', '42'])(
+  it.each(['{"auths": ', '[]', 'null', '"text"', '42', '{"auths":"ab"}', '{"credHelpers":[]}', '{"AUTHS":1}'])(
     'refuses a config.json of %j, which docker cannot read either, and leaves it as it is',
     async content => {
       const env = dockerConfig(content)
       const error = await loginError(env)
       expect(error).toBeInstanceOf(ActionError)
       expect(error.message).toBe(
-        `${fileOf(env)} is not a JSON object, and docker cannot read it either: fix or remove it.`
+        `${fileOf(env)} is not a docker config (a JSON object whose "auths" and "credHelpers" are objects): ` +
+          `docker cannot read it either. Fix it or remove it.`
       )
       expect(readFileSync(fileOf(env), 'utf8')).toBe(content)
       expect(exec.runProcess).not.toHaveBeenCalled()

@@ -387,7 +387,7 @@ describe('run: logging in', () => {
     expect(core.setFailed).not.toHaveBeenCalled()
     expect([...checkedHosts()].sort()).toEqual([EU_A, EU_A, EU_B])
     expect(core.info).toHaveBeenCalledWith(
-      `The registry ${EU_A} failed (GET /v2/ answered HTTP 503); retrying in 0.0 s (attempt 2 of 5)`
+      `ECR registry ${EU_A} failed (GET /v2/ answered HTTP 503); retrying in 0.0 s (attempt 2 of 5)`
     )
     expect(kept().sort()).toEqual([EU_A, EU_B].sort())
     // Kept only once the second check was accepted.
@@ -787,7 +787,7 @@ describe('run: failures', () => {
     timeout.abort(new DOMException('timed out', 'TimeoutError'))
     await running
     expect(failedWith()).toBe(
-      `Timed out after 1 s (timeout-seconds) while waiting for the registry ${EU_A}, the registry ${EU_B}. ` +
+      `Timed out after 1 s (timeout-seconds) while waiting for ECR registry ${EU_A}, ECR registry ${EU_B}. ` +
         `Check the network path to it, or raise 'timeout-seconds'.`
     )
     // Both checks were told to stop, and had ended when run returned.
@@ -822,7 +822,7 @@ describe('run: failures', () => {
       process.emit(signal, signal)
       await running
       expect(failedWith()).toBe(
-        `The run was cancelled (${signal}) while waiting for the registry ${EU_A}, the registry ${EU_B}.`
+        `The run was cancelled (${signal}) while waiting for ECR registry ${EU_A}, ECR registry ${EU_B}.`
       )
       expect(checkLogin.mock.calls.map(([, , given]) => given.aborted)).toEqual([true, true])
       await new Promise(resolve => setTimeout(resolve, 50))

@@ -190,6 +190,13 @@ describe('preconnectTargets: the registries whose logins the step checks', () =>
     expect(targets({ 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' }, {}, false)).not.toContain(ROLE_REGISTRY)
   })
 
+  it('guesses no default registry where an endpoint may be configured: one that is not ECR may name another', () => {
+    const role = { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' }
+    expect(targets(role, { AWS_ENDPOINT_URL_ECR: 'https://vpce.example' }, true)).toEqual([
+      'pipelines.actions.githubusercontent.com:443'
+    ])
+  })
+
   it('opens no default registry without role-to-assume: its account is known only when ECR answers', () => {
     expect(targets({ 'aws-region': 'eu-west-1' }, {}, true)).toEqual(['api.ecr.eu-west-1.amazonaws.com:443'])
   })

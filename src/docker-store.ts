@@ -21,7 +21,10 @@ import { dirname } from 'node:path'
 
 type DockerConfig = Record<string, unknown>
 
-/** config.json as docker reads it: none or an empty file is {}; undefined when it is not an object. */
+/**
+ * config.json as docker reads it: none or an empty file is {}; undefined when docker could not
+ * read it either (not an object, or `auths` or `credHelpers` that are not objects).
+ */
 export function readDockerConfig(file: string): DockerConfig | undefined {
   let text: string
   try {
@@ -33,12 +36,16 @@ export function readDockerConfig(file: string): DockerConfig | undefined {
   if (text.trim() === '') return {}
   try {
     const config: unknown = JSON.parse(text)
-    return typeof config === 'object' && config !== null && !Array.isArray(config)
-      ? (config as DockerConfig)
-      : undefined
+    if (!isObject(config)) return undefined
+    const maps = ['auths', 'credHelpers'].map(name => field(config, name))
+    return maps.every(map => map === undefined || map === null || isObject(map)) ? config : undefined
   } catch {
     return undefined
   }
+}
+
+function isObject(value: unknown): value is DockerConfig {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** The name of a field of config.json as Go's encoding/json finds it: exact, else ignoring case. */
@@ -87,7 +94,7 @@ export function dockerPicksStore(config: DockerConfig): boolean {
  */
 export function recordLogin(file: string, host: string, auth: string | undefined): void {
   const config = readDockerConfig(file)
-  if (!config) throw new Error('it is not a JSON object, and docker cannot read it either: fix it or remove it')
+  if (!config) throw new Error('docker cannot read it either: fix it or remove it')
   const auths = fieldName(config, 'auths')
   const entry = auth === undefined ? {} : { auth }
   const updated = { ...config, [auths]: { ...(config[auths] as object | null | undefined), [host]: entry } }

@@ -26,46 +26,24 @@ export function dockerMessage(output: string): string {
   return logText(lines.join(' '))
 }
 
-/** The credential helper docker uses for `host`: named in its message, else in its config. */
-function credentialStoreOf(host: string, message: string, env: NodeJS.ProcessEnv): string | undefined {
-  const named = /docker-credential-([\w.-]+)/.exec(message)?.[1]
-  if (named) return named
-  try {
-    const config = readDockerConfig(dockerConfigFile(env))
-    const store = config && namedStore(config, host)
-    return store ? logText(store) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function credentialStoreHelp(host: string, message: string, env: NodeJS.ProcessEnv): string {
+/** Why docker-credential-`store` could not keep the login to `host`, and what to do about it. */
+function storeFailed(store: string, host: string, message: string, env: NodeJS.ProcessEnv): ActionError {
   const config = logText(dockerConfigFile(env))
-  const store = credentialStoreOf(host, message, env)
+  const helper = `docker-credential-${logText(store)}`
   // What works: without a store named, this action keeps the login in config.json itself.
   const without =
     `remove it from ${config} ("credsStore", or ${host} in "credHelpers"): this action then keeps ECR logins ` +
     `in config.json. Or, before this step, set DOCKER_CONFIG to an empty folder of the job's own (e.g. ` +
     `$RUNNER_TEMP/docker).`
-  if (/the stub received bad data/i.test(message)) {
-    return (
-      `Windows' credential manager (docker-credential-${store ?? 'wincred'}, named in ${config}) cannot hold ` +
-      `ECR's password: it is longer than wincred's 2,560-byte limit. To log in, ${without}`
-    )
-  }
-  if (!store) {
-    return `docker could not save the credentials in ${config}: check that the runner's user may write it.`
-  }
-  if (/not found|no such file|executable file/i.test(message)) {
-    return (
-      `${config} names the credential helper docker-credential-${store} ("credsStore" or "credHelpers"), ` +
-      `which is not on PATH: install it, or ${without}`
-    )
-  }
-  return (
-    `its credential helper docker-credential-${store} (named in ${config}) failed: check that it works for ` +
-    `this user (a keyring or keychain may be locked, or need a prompt no job can answer), or ${without}`
-  )
+  const help = /the stub received bad data/i.test(message)
+    ? `Windows' credential manager (${helper}, named in ${config}) cannot hold ECR's password: it is longer ` +
+      `than wincred's 2,560-byte limit. To log in, ${without}`
+    : /executable file not found/i.test(message)
+      ? `${config} names the credential helper ${helper} ("credsStore" or "credHelpers"), which is not on PATH: ` +
+        `install it, or ${without}`
+      : `its credential helper ${helper} (named in ${config}) failed: check that it works for this user (a ` +
+        `keyring or keychain may be locked, or need a prompt no job can answer), or ${without}`
+  return new ActionError(`Storing the login to ${host} failed: ${message}. ${help}`)
 }
 
 /** Hands the credentials to docker-credential-`store` as docker does: JSON on stdin, its error on stdout. */
@@ -84,18 +62,14 @@ async function storeInHelper(
     result = await runProcess(helper, ['store'], { input, env, signal })
   } catch (error) {
     if (signal.aborted) throw error
-    const message =
-      errorShape(error).code === 'ENOENT' ? `${helper}: executable file not found in PATH` : logText(messageOf(error))
-    throw new ActionError(`Storing the login to ${host} failed: ${message}. ${credentialStoreHelp(host, message, env)}`)
+    // Node's message names the program; ENOENT's says nothing of PATH.
+    const why = errorShape(error).code === 'ENOENT' ? `${helper}: executable file not found in PATH` : messageOf(error)
+    throw storeFailed(store, host, logText(why), env)
   }
   if (result.exitCode === 0) return
   // Its words without a closing full stop: the message goes on after them.
-  const said = (dockerMessage(result.stdout) || dockerMessage(result.stderr) || `exit code ${result.exitCode}`).replace(
-    /\.+$/,
-    ''
-  )
-  const message = `${helper}: ${said}`
-  throw new ActionError(`Storing the login to ${host} failed: ${message}. ${credentialStoreHelp(host, message, env)}`)
+  const said = dockerMessage(result.stdout) || dockerMessage(result.stderr) || `exit code ${result.exitCode}`
+  throw storeFailed(store, host, `${logText(helper)}: ${said.replace(/\.+$/, '')}`, env)
 }
 
 /**
@@ -119,7 +93,10 @@ export async function dockerLogin(
     )
   }
   if (!config) {
-    throw new ActionError(`${logText(file)} is not a JSON object, and docker cannot read it either: fix or remove it.`)
+    throw new ActionError(
+      `${logText(file)} is not a docker config (a JSON object whose "auths" and "credHelpers" are objects): ` +
+        `docker cannot read it either. Fix it or remove it.`
+    )
   }
   const store = namedStore(config, host)
   if (store) await storeInHelper(store, host, username, password, env, signal)

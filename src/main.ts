@@ -145,7 +145,7 @@ async function logInWith(inputs: Inputs, target: LoginTarget, context: CallConte
   const logInOnce = async (login: RegistryLogin): Promise<void> => {
     // The registry checks the credentials before anything is kept, every registry at once.
     if (!client.checksLogin) {
-      await withRetry(`the registry ${login.host}`, signal => checkLogin(login, context.agents, signal), context)
+      await withRetry(`ECR registry ${login.host}`, signal => checkLogin(login, context.agents, signal), context)
     }
     await docker.run(async () => {
       // A login queued behind a slow one must not start once the step has given up.

@@ -76,10 +76,12 @@ function apiHosts(inputs: Inputs): string[] {
 /**
  * The registries whose login the step checks itself (registry-check.ts), where their hosts are
  * known before ECR answers: those written in `registries`, and with role-to-assume the role's
- * account's default registry, which is whom ECR answers for.
+ * account's default registry, which is whom ECR answers for (unless `guessDefault` is false: an
+ * endpoint that is not ECR's may name another).
  */
-function registryHosts(inputs: Inputs): string[] {
-  const roleAccount = inputs.webIdentity && /^arn:[\w-]+:iam::(\d{12}):/.exec(inputs.webIdentity.roleArn)?.[1]
+function registryHosts(inputs: Inputs, guessDefault: boolean): string[] {
+  const roleAccount =
+    guessDefault && inputs.webIdentity && /^arn:[\w-]+:iam::(\d{12}):/.exec(inputs.webIdentity.roleArn)?.[1]
   return inputs.registries.flatMap(registry => {
     if (registry.host) return [registry.host]
     const plain = registry.kind === 'private' && !registry.fips && !registry.dualStack
@@ -94,8 +96,9 @@ function registryHosts(inputs: Inputs): string[] {
  */
 export function preconnectTargets(inputs: Inputs, env: NodeJS.ProcessEnv, checkedRegistries: boolean): Endpoint[] {
   if (inputs.proxy.url) return []
-  const api = endpointsMayBeConfigured(env) ? [] : apiHosts(inputs)
-  const registries = checkedRegistries ? registryHosts(inputs) : []
+  const configured = endpointsMayBeConfigured(env)
+  const api = configured ? [] : apiHosts(inputs)
+  const registries = checkedRegistries ? registryHosts(inputs, !configured) : []
   const targets = [...tokenService(inputs, env), ...[...api, ...registries].map(host => ({ host, port: HTTPS_PORT }))]
   const keys = targets.map(endpointKey)
   return targets.filter((target, index) => keys.indexOf(endpointKey(target)) === index)

@@ -173,8 +173,6 @@ export async function withRetry<T>(
   call: (signal: AbortSignal) => Promise<T>,
   { retry: policy, deadline, isTransient: transient = isTransient, random, clock = REAL_CLOCK }: RetryOptions
 ): Promise<T> {
-  // `what` as the subject of a sentence: "the registry …" starts one with a capital.
-  const subject = what.charAt(0).toUpperCase() + what.slice(1)
   let failures = 0
   let throttled = 0
   let throttledSince = 0
@@ -190,7 +188,7 @@ export async function withRetry<T>(
       const result = await deadline.track(waitingFor(), () => call(deadline.signal))
       if (throttled > 0) {
         core.info(
-          `${subject} went through after ${throttled} throttled attempt(s) and ${seconds(clock.now() - throttledSince)} of waiting`
+          `${what} went through after ${throttled} throttled attempt(s) and ${seconds(clock.now() - throttledSince)} of waiting`
         )
       }
       return result
@@ -201,7 +199,7 @@ export async function withRetry<T>(
         if (throttled++ === 0) {
           throttledSince = clock.now()
           core.info(
-            `${subject} is throttled (${quote(error)}); retrying with backoff of up to ` +
+            `${what} is throttled (${quote(error)}); retrying with backoff of up to ` +
               `${seconds(THROTTLING_MAX_DELAY_MS)} until it goes through or the step's deadline passes`
           )
         }
@@ -211,14 +209,14 @@ export async function withRetry<T>(
       } else {
         if (++failures >= policy.maxAttempts) {
           throw new ActionError(
-            `${subject} failed ${failures} time(s) with a transient error, the last: ${quote(error)}. ` +
+            `${what} failed ${failures} time(s) with a transient error, the last: ${quote(error)}. ` +
               `Try again later, or raise 'retry-max-attempts'.`,
             { cause: error }
           )
         }
         delay = backoffDelay(failures, policy, random)
         core.info(
-          `${subject} failed (${quote(error)}); retrying in ${seconds(delay)} ` +
+          `${what} failed (${quote(error)}); retrying in ${seconds(delay)} ` +
             `(attempt ${failures + 1} of ${policy.maxAttempts})`
         )
       }

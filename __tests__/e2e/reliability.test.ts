@@ -96,7 +96,7 @@ describe.each(DOCKER_PATHS)('transient faults are retried until the step succeed
       ])
       // One line per retry of other failures; one per call for throttling (retried until the deadline).
       expect(main.log.match(/retrying in \d+\.\d s \(attempt 2 of 5\)| is throttled \(/g)).toHaveLength(4)
-      expect(main.log).toContain(`The registry ${HOSTS.faulty} ${words}`)
+      expect(main.log).toContain(`ECR registry ${HOSTS.faulty} ${words}`)
       // The step's three checks, each with the credentials, and nothing else.
       const checks = registry.requests.slice(registryBefore).map(r => `${r.method} ${r.path} ${r.authorized}`)
       expect(checks).toEqual(['GET /v2/ true', 'GET /v2/ true', 'GET /v2/ true'])
@@ -198,7 +198,7 @@ describe.each(DOCKER_PATHS)('a registry that keeps failing or stalls ($name)', (
     })
     expect(main.exitCode).toBe(1)
     expect(main.log).toContain(
-      `Error: The registry ${HOSTS.faulty} failed 2 time(s) with a transient error, the last: GET /v2/ answered HTTP 503.`
+      `Error: ECR registry ${HOSTS.faulty} failed 2 time(s) with a transient error, the last: GET /v2/ answered HTTP 503.`
     )
     expect(registry.requests.length - before).toBe(2)
     expect(Object.keys(job.dockerConfigJson().auths ?? {})).toEqual([HOSTS.euA])
@@ -244,7 +244,7 @@ describe.each(DOCKER_PATHS)('a registry that keeps failing or stalls ($name)', (
     const [deadline, cancel] = await Promise.all([timedOutMain, cancelledMain])
     expect(deadline.exitCode).toBe(1)
     expect(deadline.log).toContain(
-      `Error: Timed out after 2 s (timeout-seconds) while waiting for the registry ${HOSTS.faulty}.`
+      `Error: Timed out after 2 s (timeout-seconds) while waiting for ECR registry ${HOSTS.faulty}.`
     )
     expect(deadline.durationMs).toBeLessThan(5_000)
     // A host is saved for post only once its check has passed: nothing of the stalled one was kept.
@@ -262,7 +262,7 @@ describe.each(DOCKER_PATHS)('a registry that keeps failing or stalls ($name)', (
     expect(registry.requests.length - before).toBe(2)
     expect(cancel.exitCode).not.toBe(0)
     expect(cancel.log).toContain(
-      `Error: The run was cancelled (SIGINT) while waiting for the registry ${HOSTS.faulty}.`
+      `Error: The run was cancelled (SIGINT) while waiting for ECR registry ${HOSTS.faulty}.`
     )
     expect(cancelEnded - signalled).toBeLessThan(3_000)
   })

@@ -84,7 +84,7 @@ describe('throttling is retried until the deadline', () => {
     expect(throttled.map(line => line.split(' is throttled')[0])).toEqual([
       "GitHub's OIDC token request",
       'STS AssumeRoleWithWebIdentity in eu-west-1',
-      `The registry ${HOSTS.faulty}`
+      `ECR registry ${HOSTS.faulty}`
     ])
     // The OIDC retry waited the 2 s the service asked for, not a backoff of a quarter second.
     const oidcWait = Number(
