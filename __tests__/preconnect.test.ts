@@ -2,16 +2,16 @@
 // that the agent hands each to the first request for its host: one TLS connection per host, on
 // loopback, never a second; the unused ones closed at the end or on abort.
 
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import * as https from 'node:https'
 import { type AddressInfo, createServer, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { apiHost, sdkPartitions } from './e2e/support/aws-hosts.js'
 import { type InputName, type Inputs, readInputs } from '../src/inputs.js'
 import { preconnect, preconnectTargets } from '../src/preconnect.js'
+import { type LoopbackCertificate, loopbackCertificate } from './fixtures/tls.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 
@@ -244,17 +244,11 @@ describe('preconnectTargets: the registries whose logins the step checks', () =>
 })
 
 describe('preconnect', () => {
-  let dir: string
-  let tls: { key: Buffer; cert: Buffer }
+  // A self-signed certificate for 127.0.0.1, which the agent below trusts.
+  let tls: LoopbackCertificate
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ecr-login-preconnect-'))
-    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')]
-    // A self-signed certificate for 127.0.0.1, which the agent below trusts.
-    const request = 'req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1'
-    execFileSync('openssl', [...request.split(' '), '-keyout', key, '-out', cert], { stdio: 'ignore' })
-    tls = { key: readFileSync(key), cert: readFileSync(cert) }
+    tls = loopbackCertificate()
   })
-  afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   /** An HTTPS server on loopback that counts the connections it accepts and the ones closed. */
   async function server() {

@@ -1,19 +1,16 @@
 // The step's own check of a login with the registry, against a real HTTPS server on loopback that
 // answers as a registry (or its token service) would: what is sent, and what each answer becomes.
 
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { IncomingHttpHeaders } from 'node:http'
 import * as http from 'node:http'
 import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ActionError, ThrottlingError, TransientError } from '../src/errors.js'
 import type { Agents } from '../src/network.js'
 import { preconnect } from '../src/preconnect.js'
 import { checkLogin } from '../src/registry-check.js'
+import { type LoopbackCertificate, loopbackCertificate } from './fixtures/tls.js'
 
 vi.mock('@actions/core', () => import('./fixtures/core.js'))
 
@@ -35,16 +32,10 @@ interface Answer {
   stall?: boolean
 }
 
-let tls: { key: Buffer; cert: Buffer }
-let dir: string
+let tls: LoopbackCertificate
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ecr-login-registry-check-'))
-  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')]
-  const request = 'req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1'
-  execFileSync('openssl', [...request.split(' '), '-keyout', key, '-out', cert], { stdio: 'ignore' })
-  tls = { key: readFileSync(key), cert: readFileSync(cert) }
+  tls = loopbackCertificate()
 })
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const servers: https.Server[] = []
 const agentsMade: Agents[] = []
