@@ -89,12 +89,10 @@ export function dockerPicksStore(config: DockerConfig): boolean {
 /**
  * Records a login to `host` in config.json as `docker login` does: its credentials (`auth`, base64
  * of user:password) in `auths`, or an empty entry there when a store holds them. Written as docker
- * writes it: the file a link points to, replaced whole, its mode kept. A config.json docker cannot
- * read either is the user's to fix: it is never overwritten.
+ * writes it: the file a link points to, replaced whole, its mode kept. `config` is the file as the
+ * caller read it (readDockerConfig), as docker loads it once and saves it after the login.
  */
-export function recordLogin(file: string, host: string, auth: string | undefined): void {
-  const config = readDockerConfig(file)
-  if (!config) throw new Error('docker cannot read it either: fix it or remove it')
+export function recordLogin(file: string, config: DockerConfig, host: string, auth: string | undefined): void {
   const auths = fieldName(config, 'auths')
   const entry = auth === undefined ? {} : { auth }
   const updated = { ...config, [auths]: { ...(config[auths] as object | null | undefined), [host]: entry } }

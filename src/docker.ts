@@ -109,7 +109,7 @@ export async function dockerLogin(
   // Nothing is written once the step has given up.
   signal.throwIfAborted()
   try {
-    recordLogin(file, host, store ? undefined : Buffer.from(`${username}:${password}`).toString('base64'))
+    recordLogin(file, config, host, store ? undefined : Buffer.from(`${username}:${password}`).toString('base64'))
   } catch (error) {
     throw new ActionError(
       `Could not write ${logText(file)}: ${logText(messageOf(error))}. Check that the runner's user may write it.`
