@@ -319,15 +319,38 @@ describe('run: logging in', () => {
     expect(core.setFailed).not.toHaveBeenCalled()
     const saves = core.timeline.flatMap((event, index) =>
       event.what === 'saveState' && event.args[0] === 'registries'
-        ? [{ saved: JSON.parse(String(event.args[1])) as string[], written: core.timeline[index + 1].args[0] }]
+        ? [
+            {
+              saved: JSON.parse(String(event.args[1])) as string[],
+              written: core.timeline[index + 1].args[0] as string[]
+            }
+          ]
         : []
     )
     expect(saves).toHaveLength(3)
     // When a host is saved, config.json holds the logins saved before it, not yet its own.
-    for (const { saved, written } of saves) expect(written).toEqual(saved.slice(0, -1))
-    expect([...(saves.at(-1)?.saved ?? [])].sort()).toEqual([EU_A, US_A, PUBLIC].sort())
-    expect(kept()).toEqual(saves.at(-1)?.saved)
+    saves.forEach(({ saved, written }, index) => {
+      const before = index === 0 ? [] : saves[index - 1].saved
+      expect(saved.filter(host => !before.includes(host))).toHaveLength(1)
+      expect([...written].sort()).toEqual([...before].sort())
+    })
+    // Whatever order the checks end in, the list for post is in the order of the input.
+    expect(saves.at(-1)?.saved).toEqual([EU_A, US_A, PUBLIC])
+    expect([...kept()].sort()).toEqual([EU_A, US_A, PUBLIC].sort())
     expect(core.saveState).toHaveBeenCalledWith('logout-timeout-seconds', '120')
+  })
+
+  it('lists the hosts for post in the order of the input, whatever order their checks end in', async () => {
+    // The first host's registry answers last.
+    answerChecks(async ({ host }) => {
+      if (host === EU_A) await new Promise(resolve => setTimeout(resolve, 30))
+    })
+    stubInputs({ registries: [EU_A, EU_B].join(',') })
+    await run()
+    expect(core.setFailed).not.toHaveBeenCalled()
+    const ends = core.timeline.filter(event => event.what === 'check:end').map(event => event.args[0])
+    expect(ends).toEqual([EU_B, EU_A])
+    expect(JSON.parse(core.getState('registries')) as string[]).toEqual([EU_A, EU_B])
   })
 
   it.each([[{ logout: 'false' }], [{ 'skip-logout': 'true' }]])(

@@ -139,6 +139,9 @@ async function logInWith(inputs: Inputs, target: LoginTarget, context: CallConte
 
   const docker = new SerialQueue()
   const toLogOut: string[] = []
+  // Checks end in any order; the outputs, and post's logouts, follow the order of the input.
+  const order = inputs.registries.map(registry => registry.host)
+  const inInputOrder = (a: string, b: string): number => order.indexOf(a) - order.indexOf(b)
   const loggedIn: RegistryLogin[] = []
   const failures: string[] = []
 
@@ -152,7 +155,7 @@ async function logInWith(inputs: Inputs, target: LoginTarget, context: CallConte
       deadline.signal.throwIfAborted()
       if (inputs.logout) {
         toLogOut.push(login.host)
-        saveRegistriesToLogOut(toLogOut)
+        saveRegistriesToLogOut(toLogOut.sort(inInputOrder))
         saveLogoutTimeout(inputs.timeoutSeconds)
       }
       if (agent) await agent.handOver(login)
@@ -185,8 +188,7 @@ async function logInWith(inputs: Inputs, target: LoginTarget, context: CallConte
 
   agent?.close()
 
-  const order = inputs.registries.map(registry => registry.host)
-  loggedIn.sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host))
+  loggedIn.sort((a, b) => inInputOrder(a.host, b.host))
   setLoginOutputs(loggedIn, !agent)
   if (!inputs.maskPassword) {
     core.warning('mask-password is false: the docker password outputs are not masked in the log.')
